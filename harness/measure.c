@@ -1,0 +1,131 @@
+/* Timing one configuration: warm-ups, timed repetitions, validation of every run. */
+#define _DEFAULT_SOURCE   /* MAP_ANONYMOUS */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "measure.h"
+#include "placement.h"
+
+void *pb_output_alloc(size_t bytes)
+{
+    if (bytes == 0)
+        bytes = 1;
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void pb_output_free(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes ? bytes : 1);
+}
+
+uint64_t pb_checksum(const void *data, size_t len)
+{
+    /* FNV-1a, 64 bit: enough to show two modes produced the same bytes. */
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+void pb_outcome_free(struct pb_outcome *o)
+{
+    free(o->times_s);
+    free(o->startup_s);
+    free(o->cpu_s);
+    free(o->imbalance);
+    free(o->last);
+    free(o->off_plan);
+    memset(o, 0, sizeof *o);
+}
+
+static double worker_imbalance(const struct pb_worker_stat *ws, unsigned n)
+{
+    double max = 0, sum = 0;
+    for (unsigned i = 0; i < n; i++) {
+        sum += ws[i].busy_s;
+        if (ws[i].busy_s > max)
+            max = ws[i].busy_s;
+    }
+    return sum > 0 ? max / (sum / n) : 1;
+}
+
+/* One run: poison the output, execute, validate.  Returns a PB_EXIT_* status. */
+static int run_once(const struct pb_config *c, void *out, struct pb_sample *s, char *err,
+                    size_t errlen)
+{
+    const struct pb_workload *w = c->w;
+    /* Poison first, so stale bytes from an earlier run can never pass the check. */
+    memset(out, 0xA5, w->ntasks * w->out_size);
+    memset(s->workers, 0, s->nworkers * sizeof *s->workers);
+    for (unsigned i = 0; i < s->nworkers; i++)
+        s->workers[i].cpu_start = s->workers[i].cpu_end = -1;
+    s->wall_s = s->startup_s = 0;
+    s->cpu_s = -1;
+    if (c->mode->execute(c->kernel, w, &c->plan, out, s, err, errlen) != 0)
+        return pb_stop_signal ? PB_EXIT_SIGINT : PB_EXIT_FAIL;
+    char why[PB_ERRLEN - 64];   /* room for the prefix below */
+    if (c->kernel->check(w, out, why, sizeof why) != 0) {
+        snprintf(err, errlen, "validation failed: %s", why);
+        return PB_EXIT_INVALID;
+    }
+    return PB_EXIT_OK;
+}
+
+int pb_measure(const struct pb_config *c, void *out, struct pb_outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    unsigned nw = c->plan.workers;
+    size_t reps = c->reps;
+    o->nworkers = nw;
+    o->times_s = calloc(reps ? reps : 1, sizeof *o->times_s);
+    o->startup_s = calloc(reps ? reps : 1, sizeof *o->startup_s);
+    o->cpu_s = calloc(reps ? reps : 1, sizeof *o->cpu_s);
+    o->imbalance = calloc(reps ? reps : 1, sizeof *o->imbalance);
+    o->last = calloc(nw, sizeof *o->last);
+    o->off_plan = calloc(nw, sizeof *o->off_plan);
+    struct pb_sample s = {.nworkers = nw, .workers = calloc(nw, sizeof *s.workers)};
+    if (!o->times_s || !o->startup_s || !o->cpu_s || !o->imbalance || !o->last || !o->off_plan ||
+        !s.workers) {
+        free(s.workers);
+        o->status = PB_EXIT_FAIL;
+        snprintf(o->error, sizeof o->error, "out of memory");
+        return o->status;
+    }
+
+    for (unsigned i = 0; i < c->warmup + reps; i++) {
+        if (pb_stop_signal) {
+            o->status = PB_EXIT_SIGINT;
+            snprintf(o->error, sizeof o->error, "interrupted");
+            break;
+        }
+        o->status = run_once(c, out, &s, o->error, sizeof o->error);
+        if (o->status != PB_EXIT_OK)
+            break;
+        if (i < c->warmup)
+            continue;
+        size_t r = o->nruns++;
+        o->times_s[r] = s.wall_s;
+        o->startup_s[r] = s.startup_s;
+        o->cpu_s[r] = s.cpu_s;
+        o->imbalance[r] = worker_imbalance(s.workers, nw);
+        for (unsigned k = 0; k < nw; k++) {
+            const struct pb_worker_stat *ws = &s.workers[k];
+            if (ws->cpu_start >= 0 &&
+                (!pb_placement_has_cpu(c->plan.placement, k, ws->cpu_start) ||
+                 !pb_placement_has_cpu(c->plan.placement, k, ws->cpu_end)))
+                o->off_plan[k]++;
+        }
+        memcpy(o->last, s.workers, nw * sizeof *o->last);
+    }
+    if (o->status == PB_EXIT_OK)
+        o->checksum = pb_checksum(out, c->w->ntasks * c->w->out_size);
+    free(s.workers);
+    return o->status;
+}

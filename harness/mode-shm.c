@@ -1,0 +1,182 @@
+/* shm: forked worker processes that share the output array (a MAP_SHARED
+ * mapping) and take chunks from a process-shared atomic counter, writing
+ * their outputs in place.  The threads mode, with processes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pb.h"
+#include "placement.h"
+#include "schedule.h"
+#include "supervise.h"
+
+/* One worker's statistics, on a cache line of its own so workers writing
+ * their slots never share a line. */
+struct shm_slot {
+    _Alignas(64) struct pb_worker_stat ws;
+};
+
+/* The control block, in an anonymous MAP_SHARED mapping of its own: nothing
+ * named, so nothing can be left behind in /dev/shm. */
+struct shm_ctl {
+    struct pb_dispenser disp;       /* lock-free: works across processes */
+    _Alignas(64) _Atomic int go;    /* 0 until the parent starts the clock */
+    struct shm_slot slot[];         /* one per worker */
+};
+
+/* The start line is a flag and a futex rather than a barrier: the parent
+ * learns that workers are ready through their pipes (which also tell it when
+ * one dies), so it never waits on anything a dead worker could hold up. */
+static void futex_wait(_Atomic int *addr, int val)
+{
+    syscall(SYS_futex, (int *)addr, FUTEX_WAIT, val, NULL, NULL, 0);
+}
+
+static void futex_wake_all(_Atomic int *addr)
+{
+    syscall(SYS_futex, (int *)addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+struct shm_job {
+    const struct pb_kernel *k;
+    const struct pb_workload *w;
+    const struct pb_plan *plan;
+    unsigned char *out;
+    struct shm_ctl *ctl;
+};
+
+static int shm_child(void *arg, unsigned worker, int cmd_fd, int res_fd)
+{
+    (void)cmd_fd;
+    const struct shm_job *job = arg;
+    const struct pb_workload *w = job->w;
+    struct shm_ctl *ctl = job->ctl;
+    char err[PB_ERRLEN];
+    if (pb_placement_bind_process(job->plan->placement, worker, err, sizeof err) != 0) {
+        pb_child_error(res_fd, worker, "%s", err);
+        return 1;
+    }
+    struct pb_worker_stat ws = {.cpu_start = -1, .cpu_end = -1};
+    pb_worker_mark_start(&ws);
+    struct pb_msg m = {.type = PB_MSG_READY, .worker = worker};
+    if (pb_io_write_all(res_fd, &m, sizeof m) != 0)
+        return 1;
+    while (atomic_load_explicit(&ctl->go, memory_order_acquire) == 0)
+        futex_wait(&ctl->go, 0);
+
+    struct pb_range r;
+    size_t cursor = 0;
+    while (pb_dispense(&ctl->disp, worker, &cursor, &r))
+        pb_child_run_range(job->k, w, r, worker, job->out + r.begin * w->out_size, &ws);
+    pb_worker_mark_end(&ws);
+    ctl->slot[worker].ws = ws;
+    atomic_thread_fence(memory_order_release);
+    m = (struct pb_msg){.type = PB_MSG_DONE, .worker = worker};
+    return pb_io_write_all(res_fd, &m, sizeof m) == 0 ? 0 : 1;
+}
+
+/* Wait for one message of `type` from every worker; `seen` tracks who sent it. */
+static int shm_gather(struct pb_super *sv, enum pb_msg_type type, bool *seen)
+{
+    unsigned n = sv->nslots;
+    memset(seen, 0, n * sizeof *seen);
+    for (unsigned got = 0; got < n; got++) {
+        unsigned i;
+        struct pb_msg m;
+        if (pb_super_wait(sv, &i) != 0 || pb_super_recv(sv, i, &m) != 0)
+            return -1;
+        if (m.type != type || m.bytes != 0 || seen[i])
+            return pb_super_fail(sv, "worker %u sent an unexpected message (type %u)", i,
+                                 (unsigned)m.type);
+        seen[i] = true;
+        sv->child[i].busy = false;
+    }
+    return 0;
+}
+
+static int shm_execute(const struct pb_kernel *k, const struct pb_workload *w,
+                       const struct pb_plan *plan, void *out, struct pb_sample *s, char *err,
+                       size_t errlen)
+{
+    unsigned n = plan->workers;
+    size_t ctl_bytes = sizeof(struct shm_ctl) + n * sizeof(struct shm_slot);
+    struct shm_ctl *ctl = mmap(NULL, ctl_bytes, PROT_READ | PROT_WRITE,
+                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (ctl == MAP_FAILED) {
+        char eb[128];
+        snprintf(err, errlen, "shm: mmap of %zu bytes for the control block: %s", ctl_bytes,
+                 pb_strerror(errno, eb, sizeof eb));
+        return -1;
+    }
+    pb_dispenser_init(&ctl->disp, w->ntasks, plan);
+    atomic_init(&ctl->go, 0);
+    struct shm_job job = {.k = k, .w = w, .plan = plan, .out = out, .ctl = ctl};
+    struct pb_super sv;
+    bool *seen = calloc(n, sizeof *seen);
+    if (!seen) {
+        snprintf(err, errlen, "shm: out of memory for %u workers", n);
+        munmap(ctl, ctl_bytes);
+        return -1;
+    }
+    if (pb_super_init(&sv, "shm", n, plan->timeout_s, err, errlen) != 0) {
+        free(seen);
+        munmap(ctl, ctl_bytes);
+        return -1;
+    }
+    int rc = -1;
+    double t_start = pb_now();
+    for (unsigned i = 0; i < n; i++)
+        if (pb_super_fork(&sv, i, i, false, shm_child, &job) != 0)
+            goto out;
+    if (shm_gather(&sv, PB_MSG_READY, seen) != 0)
+        goto out;
+    double t0 = pb_now();
+    s->startup_s = t0 - t_start;
+    for (unsigned i = 0; i < n; i++)
+        sv.child[i].busy = true;
+    atomic_store_explicit(&ctl->go, 1, memory_order_release);
+    futex_wake_all(&ctl->go);
+    if (shm_gather(&sv, PB_MSG_DONE, seen) != 0)
+        goto out;
+    s->wall_s = pb_now() - t0;
+    atomic_thread_fence(memory_order_acquire);
+
+    size_t tasks = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (pb_super_reap(&sv, i) != 0)
+            goto out;
+        struct pb_worker_stat ws = ctl->slot[i].ws;
+        if (!pb_worker_stat_sane(&ws, w->ntasks)) {
+            pb_super_fail(&sv, "worker %u left nonsense statistics (%zu tasks, %zu chunks)", i,
+                          ws.tasks, ws.chunks);
+            goto out;
+        }
+        s->workers[i] = ws;
+        tasks += ws.tasks;
+    }
+    if (tasks != w->ntasks) {
+        pb_super_fail(&sv, "the workers ran %zu tasks of %zu", tasks, w->ntasks);
+        goto out;
+    }
+    s->cpu_s = sv.cpu_s;
+    rc = 0;
+out:
+    pb_super_free(&sv);
+    free(seen);
+    munmap(ctl, ctl_bytes);
+    return rc;
+}
+
+const struct pb_mode pb_mode_shm = {
+    .name = "shm",
+    .summary = "forked worker processes take chunks from a process-shared atomic counter and "
+               "write outputs in place in MAP_SHARED memory; nothing is copied",
+    .execute = shm_execute,
+};

@@ -1,0 +1,156 @@
+/* spawn: a fresh fork() per chunk, at most `workers` children alive, like
+ * starting a multiprocessing.Process per job and joining it.  Each child binds
+ * itself to its slot's cpuset, computes its chunk into private memory, sends
+ * it through its own pipe and exits; the parent checks and copies the bytes,
+ * reaps the child and forks the next.  Process creation is what it shows. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pb.h"
+#include "placement.h"
+#include "schedule.h"
+#include "supervise.h"
+
+struct spawn_job {
+    const struct pb_kernel *k;
+    const struct pb_workload *w;
+    const struct pb_plan *plan;
+    struct pb_range r;          /* the chunk of the child forked next */
+};
+
+static int spawn_child(void *arg, unsigned slot, int cmd_fd, int res_fd)
+{
+    (void)cmd_fd;
+    const struct spawn_job *job = arg;
+    const struct pb_workload *w = job->w;
+    char err[PB_ERRLEN];
+    if (pb_placement_bind_process(job->plan->placement, slot, err, sizeof err) != 0) {
+        pb_child_error(res_fd, slot, "%s", err);
+        return 1;
+    }
+    struct pb_worker_stat ws = {.cpu_start = -1, .cpu_end = -1};
+    pb_worker_mark_start(&ws);
+    size_t bytes = (job->r.end - job->r.begin) * w->out_size;
+    unsigned char *buf = malloc(sizeof(struct pb_msg) + bytes);
+    if (!buf) {
+        pb_child_error(res_fd, slot, "out of memory for %zu bytes of output", bytes);
+        return 1;
+    }
+    pb_child_run_range(job->k, w, job->r, slot, buf + sizeof(struct pb_msg), &ws);
+    pb_worker_mark_end(&ws);
+    struct pb_msg m = {.type = PB_MSG_CHUNK, .worker = slot, .begin = job->r.begin,
+                       .end = job->r.end, .bytes = bytes};
+    memcpy(buf, &m, sizeof m);
+    struct pb_msg done = {.type = PB_MSG_DONE, .worker = slot, .bytes = sizeof ws};
+    if (pb_io_write_all(res_fd, buf, sizeof m + bytes) != 0 ||
+        pb_io_write_all(res_fd, &done, sizeof done) != 0 ||
+        pb_io_write_all(res_fd, &ws, sizeof ws) != 0)
+        return 1;
+    return 0;
+}
+
+/* The child in `slot` has something to say: its chunk (checked against the
+ * range it was forked for, copied into place), its statistics, its exit. */
+static int spawn_collect(struct pb_super *sv, unsigned slot, struct pb_range r,
+                         const struct pb_workload *w, unsigned char *out, struct pb_worker_stat *ws)
+{
+    struct pb_msg m;
+    if (pb_super_recv(sv, slot, &m) != 0)
+        return -1;
+    size_t bytes = (r.end - r.begin) * w->out_size;
+    if (m.type != PB_MSG_CHUNK || m.begin != r.begin || m.end != r.end || m.bytes != bytes)
+        return pb_super_fail(sv, "worker %u sent a message (type %u, tasks [%llu, %llu), %llu "
+                             "bytes) that is not its chunk [%zu, %zu) of %zu bytes", slot,
+                             (unsigned)m.type, (unsigned long long)m.begin,
+                             (unsigned long long)m.end, (unsigned long long)m.bytes, r.begin,
+                             r.end, bytes);
+    if (pb_super_read(sv, slot, out + r.begin * w->out_size, bytes) != 0)
+        return -1;
+    struct pb_worker_stat got;
+    if (pb_super_recv(sv, slot, &m) != 0)
+        return -1;
+    if (m.type != PB_MSG_DONE || m.bytes != sizeof got)
+        return pb_super_fail(sv, "worker %u sent an unexpected message (type %u) instead of "
+                             "its statistics", slot, (unsigned)m.type);
+    if (pb_super_read(sv, slot, &got, sizeof got) != 0)
+        return -1;
+    if (!pb_worker_stat_sane(&got, w->ntasks) || got.tasks != r.end - r.begin || got.chunks != 1)
+        return pb_super_fail(sv, "worker %u reported %zu tasks in %zu chunks for a chunk of %zu",
+                             slot, got.tasks, got.chunks, r.end - r.begin);
+    if (pb_super_reap(sv, slot) != 0)
+        return -1;
+    if (ws->chunks == 0)
+        ws->cpu_start = got.cpu_start;
+    ws->cpu_end = got.cpu_end;
+    ws->migrated |= got.migrated || (ws->chunks > 0 && got.cpu_start != ws->cpu_end);
+    ws->busy_s += got.busy_s;
+    ws->tasks += got.tasks;
+    ws->chunks++;
+    return 0;
+}
+
+static int spawn_execute(const struct pb_kernel *k, const struct pb_workload *w,
+                         const struct pb_plan *plan, void *out, struct pb_sample *s, char *err,
+                         size_t errlen)
+{
+    unsigned n = plan->workers;
+    struct pb_super sv;
+    struct spawn_job job = {.k = k, .w = w, .plan = plan};
+    struct pb_dispenser disp;
+    size_t *cursor = calloc(n, sizeof *cursor);
+    struct pb_range *range = calloc(n, sizeof *range);
+    bool *drained = calloc(n, sizeof *drained);   /* the slot has no work left */
+    if (!cursor || !range || !drained) {
+        free(cursor);
+        free(range);
+        free(drained);
+        snprintf(err, errlen, "spawn: out of memory for %u workers", n);
+        return -1;
+    }
+    int rc = -1;
+    if (pb_super_init(&sv, "spawn", n, plan->timeout_s, err, errlen) != 0)
+        goto out;
+    pb_dispenser_init(&disp, w->ntasks, plan);
+    double t0 = pb_now();
+    s->startup_s = 0;
+    for (;;) {
+        unsigned alive = 0;
+        for (unsigned i = 0; i < n; i++) {
+            if (sv.child[i].pid == 0 && !drained[i]) {
+                if (!pb_dispense(&disp, i, &cursor[i], &job.r)) {
+                    drained[i] = true;
+                    continue;
+                }
+                range[i] = job.r;
+                if (pb_super_fork(&sv, i, i, false, spawn_child, &job) != 0)
+                    goto out;
+                sv.child[i].busy = true;
+            }
+            alive += sv.child[i].pid != 0;
+        }
+        if (alive == 0)
+            break;
+        unsigned i;
+        if (pb_super_wait(&sv, &i) != 0 ||
+            spawn_collect(&sv, i, range[i], w, out, &s->workers[i]) != 0)
+            goto out;
+    }
+    s->wall_s = pb_now() - t0;
+    s->cpu_s = sv.cpu_s;
+    rc = 0;
+out:
+    pb_super_free(&sv);
+    free(cursor);
+    free(range);
+    free(drained);
+    return rc;
+}
+
+const struct pb_mode pb_mode_spawn = {
+    .name = "spawn",
+    .summary = "a fresh fork() per chunk, at most one per worker slot (like a "
+               "multiprocessing.Process per job); outputs come back through a pipe per child",
+    .execute = spawn_execute,
+};

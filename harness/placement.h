@@ -1,0 +1,117 @@
+/* Worker placement from the hwloc topology: which cpuset each worker is bound to. */
+#ifndef PB_PLACEMENT_H
+#define PB_PLACEMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* none: the OS decides; core: one worker per physical core, bound to all of
+ * its PUs; pu: one worker per hardware thread, bound to that PU alone. */
+enum pb_bind { PB_BIND_NONE, PB_BIND_CORE, PB_BIND_PU };
+/* compact: topology order, filling a core, an L3 and a package before the
+ * next; scatter: spread over packages, NUMA nodes, L3s and cores (with pu,
+ * every core gets a worker before any SMT sibling does). */
+enum pb_policy { PB_POLICY_COMPACT, PB_POLICY_SCATTER };
+
+struct pb_place_opts {
+    enum pb_bind bind;          /* default PB_BIND_CORE */
+    enum pb_policy policy;      /* default PB_POLICY_COMPACT */
+    const char *cpus;           /* explicit OS-index list "0,2,4-7", or NULL */
+    bool oversubscribe;         /* wrap around when workers exceed the granularity */
+};
+
+struct pb_topo;        /* a loaded hwloc topology (this machine, synthetic or XML) */
+struct pb_placement;   /* one cpuset per worker */
+
+/* Load this machine (synthetic == xml == NULL), a synthetic description or an
+ * XML file.  Returns 0, or -1 with `err` (naming --synthetic or --xml when
+ * the description or file is at fault). */
+int pb_topo_load(struct pb_topo **t, const char *synthetic, const char *xml, char *err,
+                 size_t errlen);
+void pb_topo_free(struct pb_topo *t);
+bool pb_topo_is_this_system(const struct pb_topo *t);
+/* Physical cores (PUs when hwloc knows no cores), and hardware threads. */
+unsigned pb_topo_cores(const struct pb_topo *t);
+unsigned pb_topo_pus(const struct pb_topo *t);
+/* The underlying hwloc_topology_t, for sysinfo and topo printing. */
+void *pb_topo_hwloc(const struct pb_topo *t);
+/* Where the topology came from: "this system", "synthetic \"...\"" or "xml FILE". */
+const char *pb_topo_source(const struct pb_topo *t);
+/* True when plans from `t` can bind: this machine, and hwloc can bind threads
+ * and processes here.  When false, `why` (may be NULL) says why. */
+bool pb_topo_can_bind(const struct pb_topo *t, char *why, size_t len);
+
+/* The machine in numbers, for `parbench topo` and the results header. */
+struct pb_topo_summary {
+    unsigned packages;
+    unsigned numa_nodes;
+    unsigned l3_domains;        /* L3 cache instances; 0 when there is no L3 */
+    unsigned cores;             /* physical cores (PUs when hwloc knows no cores) */
+    unsigned pus;               /* hardware threads */
+    unsigned smt;               /* PUs per core (the most in any core) */
+    uint64_t l1d_bytes;         /* one instance of each cache; 0 if unknown */
+    uint64_t l2_bytes;
+    uint64_t l3_bytes;
+    char cpu_model[128];        /* the first package's CPUModel info, "" if none */
+};
+void pb_topo_summary(const struct pb_topo *t, struct pb_topo_summary *s);
+
+/* The worker counts a sweep uses.  all == 0 (`-w auto`): 1, 2, 4, ... below
+ * the number of cores, then the cores, then the PUs when there is SMT.
+ * all != 0 (`-w all`): every count 1..cores.  Writes at most `max` counts
+ * and returns how many it wrote. */
+size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t max);
+
+/* Save the topology as hwloc XML (written atomically).  Returns 0, or -1 with `err`. */
+int pb_topo_export_xml(const struct pb_topo *t, const char *path, char *err, size_t errlen);
+
+/* Draw the topology with lstopo-no-graphics or lstopo (whichever is in PATH
+ * and can write the format the extension of `path` names: .svg, .png, .pdf,
+ * .ps, .fig, .tikz, .txt, .xml; svg when there is no extension).  Returns 0;
+ * 1 when no lstopo that can write that format is installed (callers may skip
+ * quietly); 2 when the extension names no format lstopo writes; -1 when
+ * lstopo failed.  Each failure fills `err`. */
+int pb_topo_draw(const struct pb_topo *t, const char *path, char *err, size_t errlen);
+
+/* Plan `workers` workers.  With PB_BIND_NONE and no cpus the plan binds nothing
+ * but still exists (so records say "none").  With `cpus`, worker i is bound to
+ * the i-th listed CPU alone (bind and policy are then ignored, except that
+ * PB_BIND_NONE with a list is an error).  The plan keeps a pointer to `t`,
+ * which must outlive it.  Returns 0, or -1 with `err`. */
+int pb_placement_make(struct pb_placement **pl, struct pb_topo *t, unsigned workers,
+                      const struct pb_place_opts *o, char *err, size_t errlen);
+void pb_placement_free(struct pb_placement *pl);
+
+unsigned pb_placement_workers(const struct pb_placement *pl);
+bool pb_placement_binds(const struct pb_placement *pl);
+bool pb_placement_oversubscribed(const struct pb_placement *pl);
+/* How the plan was made: the granularity, the policy, and the explicit list
+ * (NULL when the plan came from bind + policy). */
+enum pb_bind pb_placement_bind_kind(const struct pb_placement *pl);
+enum pb_policy pb_placement_policy(const struct pb_placement *pl);
+const char *pb_placement_cpus(const struct pb_placement *pl);
+/* Worker w's planned cpuset as an OS-index list ("3", "0-1"); "" when unbound. */
+void pb_placement_cpuset_text(const struct pb_placement *pl, unsigned w, char *buf, size_t len);
+/* True when OS CPU `cpu` is inside worker w's cpuset (always true when unbound;
+ * false for cpu < 0 or a worker outside a binding plan). */
+bool pb_placement_has_cpu(const struct pb_placement *pl, unsigned w, int cpu);
+/* Where worker w's cpuset lies, by hwloc logical index: "package 0, numa 1,
+ * core 9" ("package 0, numa 1, l3 2, core 9" on machines with an L3; a level
+ * the machine lacks is left out); "unbound" when unbound. */
+void pb_placement_where(const struct pb_placement *pl, unsigned w, char *buf, size_t len);
+
+/* Bind the calling thread / the calling process to worker w's cpuset.
+ * A NULL or non-binding plan is a no-op returning 0.  A plan from a synthetic
+ * or XML topology fails (it describes another machine).  bind_process is for
+ * a forked child binding itself: the topology stays usable after fork().
+ * Returns 0, or -1 with `err` naming the call and the cause. */
+int pb_placement_bind_thread(const struct pb_placement *pl, unsigned w, char *err, size_t errlen);
+int pb_placement_bind_process(const struct pb_placement *pl, unsigned w, char *err, size_t errlen);
+
+const char *pb_bind_name(enum pb_bind b);
+const char *pb_policy_name(enum pb_policy p);
+int pb_bind_parse(const char *text, enum pb_bind *out);
+int pb_policy_parse(const char *text, enum pb_policy *out);
+
+#endif

@@ -1,0 +1,182 @@
+/* Image files through libpng's simplified API and libjpeg-turbo; no codec code of our own. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <png.h>
+
+#include "image.h"
+
+static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+static const unsigned char jpeg_magic[3] = {0xff, 0xd8, 0xff};
+
+/* Refuse empty and oversized images before allocating their pixels. */
+static int check_size(const char *path, unsigned long w, unsigned long h, char *err,
+                      size_t errlen)
+{
+    if (w == 0 || h == 0 || (unsigned long long)w * h > PB_IMAGE_MAX_PIXELS) {
+        snprintf(err, errlen, "%s: %lux%lu is not between 1 and %u pixels", path, w, h,
+                 PB_IMAGE_MAX_PIXELS);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_png(FILE *f, const char *path, struct pb_image *img, char *err, size_t errlen)
+{
+    png_image pi;
+    memset(&pi, 0, sizeof pi);
+    pi.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_stdio(&pi, f)) {
+        snprintf(err, errlen, "%s: bad PNG header (%s)", path, pi.message);
+        png_image_free(&pi);
+        return -1;
+    }
+    if (check_size(path, pi.width, pi.height, err, errlen) != 0) {
+        png_image_free(&pi);
+        return -1;
+    }
+    pi.format = PNG_FORMAT_RGB;
+    unsigned char *rgb = malloc((size_t)pi.width * pi.height * 3);
+    if (rgb == NULL) {
+        snprintf(err, errlen, "%s: out of memory for %ux%u pixels", path, pi.width, pi.height);
+        png_image_free(&pi);
+        return -1;
+    }
+    const png_color black = {0, 0, 0};   /* alpha is composited over black */
+    if (!png_image_finish_read(&pi, &black, rgb, 0, NULL)) {
+        snprintf(err, errlen, "%s: corrupt or truncated PNG data (%s)", path, pi.message);
+        png_image_free(&pi);
+        free(rgb);
+        return -1;
+    }
+    img->width = pi.width;
+    img->height = pi.height;
+    img->rgb = rgb;
+    return 0;
+}
+
+struct jpeg_fail {
+    struct jpeg_error_mgr mgr;   /* first, so libjpeg's pointer to it is a pointer to us */
+    jmp_buf jump;
+    char msg[JMSG_LENGTH_MAX];
+};
+
+/* libjpeg's default error handler exits the process; jump back to the caller instead. */
+static void jpeg_fail_jump(j_common_ptr c)
+{
+    struct jpeg_fail *fail = (struct jpeg_fail *)c->err;
+    c->err->format_message(c, fail->msg);
+    longjmp(fail->jump, 1);
+}
+
+/* Warnings mean corrupt data that libjpeg would paint gray: refuse it; drop trace messages. */
+static void jpeg_fail_message(j_common_ptr c, int level)
+{
+    if (level < 0)
+        jpeg_fail_jump(c);
+}
+
+static int load_jpeg(FILE *f, const char *path, struct pb_image *img, char *err, size_t errlen)
+{
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_fail fail;
+    unsigned char *volatile rgb = NULL;   /* volatile: read after longjmp */
+
+    cinfo.err = jpeg_std_error(&fail.mgr);
+    fail.mgr.error_exit = jpeg_fail_jump;
+    fail.mgr.emit_message = jpeg_fail_message;
+    if (setjmp(fail.jump)) {
+        snprintf(err, errlen, "%s: corrupt or truncated JPEG data (%s)", path, fail.msg);
+        jpeg_destroy_decompress(&cinfo);
+        free(rgb);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_stdio_src(&cinfo, f);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        snprintf(err, errlen, "%s: CMYK JPEG images are not supported", path);
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    if (check_size(path, cinfo.image_width, cinfo.image_height, err, errlen) != 0) {
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    cinfo.out_color_space = JCS_RGB;   /* libjpeg-turbo expands grayscale */
+    jpeg_start_decompress(&cinfo);
+    size_t stride = (size_t)cinfo.output_width * 3;
+    rgb = malloc(stride * cinfo.output_height);
+    if (rgb == NULL) {
+        snprintf(err, errlen, "%s: out of memory for %ux%u pixels", path, cinfo.output_width,
+                 cinfo.output_height);
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = rgb + cinfo.output_scanline * stride;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    img->width = cinfo.output_width;
+    img->height = cinfo.output_height;
+    img->rgb = rgb;
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
+int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errlen)
+{
+    memset(img, 0, sizeof *img);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        char msg[128];
+        strerror_r(errno, msg, sizeof msg);
+        snprintf(err, errlen, "%s: cannot open: %s", path, msg);
+        return -1;
+    }
+    unsigned char head[8];
+    size_t n = fread(head, 1, sizeof head, f);
+    int rc = -1;
+    if (ferror(f)) {
+        char msg[128];
+        strerror_r(errno, msg, sizeof msg);
+        snprintf(err, errlen, "%s: cannot read: %s", path, msg);
+    } else if (n == sizeof png_magic && memcmp(head, png_magic, sizeof png_magic) == 0) {
+        rewind(f);
+        rc = load_png(f, path, img, err, errlen);
+    } else if (n >= sizeof jpeg_magic && memcmp(head, jpeg_magic, sizeof jpeg_magic) == 0) {
+        rewind(f);
+        rc = load_jpeg(f, path, img, err, errlen);
+    } else {
+        snprintf(err, errlen, "%s: not a PNG or JPEG file", path);
+    }
+    fclose(f);
+    return rc;
+}
+
+int pb_image_save_png(const char *path, const struct pb_image *img, char *err, size_t errlen)
+{
+    png_image pi;
+    memset(&pi, 0, sizeof pi);
+    pi.version = PNG_IMAGE_VERSION;
+    pi.width = img->width;
+    pi.height = img->height;
+    pi.format = PNG_FORMAT_RGB;
+    if (!png_image_write_to_file(&pi, path, 0, img->rgb, 0, NULL)) {
+        snprintf(err, errlen, "%s: cannot write PNG (%s)", path, pi.message);
+        png_image_free(&pi);
+        return -1;
+    }
+    return 0;
+}
+
+void pb_image_free(struct pb_image *img)
+{
+    free(img->rgb);
+    memset(img, 0, sizeof *img);
+}

@@ -1,0 +1,26 @@
+/* RGB8 images read from PNG or JPEG and written as PNG, through libpng and libjpeg. */
+#ifndef PB_IMAGE_H
+#define PB_IMAGE_H
+
+#include <stddef.h>
+
+/* Largest image accepted, in pixels, so sizes stay far from overflow. */
+#define PB_IMAGE_MAX_PIXELS (1u << 30)
+
+struct pb_image {
+    unsigned width, height;
+    unsigned char *rgb;   /* width * height * 3 bytes, rows top to bottom, no padding */
+};
+
+/* Load a PNG or JPEG, told apart by its first bytes, as 8-bit RGB: alpha is
+ * composited over black, grayscale is expanded, CMYK JPEGs are refused.
+ * Returns 0, or -1 with a one-line message naming the file in `err`. */
+int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errlen);
+
+/* Write `img` as an 8-bit RGB PNG.  Returns 0, or -1 with `err` filled. */
+int pb_image_save_png(const char *path, const struct pb_image *img, char *err, size_t errlen);
+
+/* Free the pixels and zero the struct; safe on a zeroed or already freed image. */
+void pb_image_free(struct pb_image *img);
+
+#endif

@@ -1,49 +1,33 @@
-/* parbench run: build the list of configurations, measure each, write results. */
+/* parbench run: parse the options, run the sweep (run.c, run-sweep.c), and
+ * print the summary table. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
-#include "measure.h"
+#include "mode-mpi.h"
 #include "options.h"
 #include "pb.h"
-#include "placement.h"
-#include "results.h"
+#include "preflight.h"
+#include "run.h"
 #include "sysinfo.h"
 
-#define MAX_KERNELS 32
-#define MAX_MODES 32
-#define MAX_WORKERS 1024   /* the sane bound on -w */
-#define MAX_SETS 64
-
-struct run_opts {
-    const struct pb_kernel *kernels[MAX_KERNELS];
-    size_t nkernels;
-    const struct pb_mode *modes[MAX_MODES];
-    size_t nmodes;
-    const char *workers_text;          /* "auto", "all" or a list */
-    enum pb_size size;
-    unsigned long long reps, warmup, chunk;
-    enum pb_schedule schedules[3];
-    size_t nschedules;
-    double timeout_s;
-    struct pb_place_opts place;
-    const char *outdir;
-    const char *sets[MAX_SETS];
-    size_t nsets;
-    bool fail_fast, quiet;
-};
+#define MAX_SEED ((1ull << 53) - 1)   /* exact in a JSON number */
 
 static void run_usage(FILE *f)
 {
     fprintf(f,
         "usage: parbench run [OPTIONS]\n"
         "\n"
-        "Times every kernel x mode x worker count x schedule, validating every run, and\n"
-        "writes DIR/results.json and DIR/results.csv after each configuration.\n"
+        "Times every kernel x mode x worker count x schedule, validating every run.\n"
+        "Configurations run in rounds, each round in a shuffled order, and each one\n"
+        "repeats until the 95%% confidence interval of its median is within the\n"
+        "precision target.  DIR/results.json and results.csv are rewritten after\n"
+        "every round.\n"
         "\n"
         "  -k, --kernels LIST    kernels, comma-separated (default: primes,factors,blur)\n"
         "  -m, --modes LIST      modes (default: every available mode)\n"
@@ -52,8 +36,24 @@ static void run_usage(FILE *f)
         "  -s, --size SIZE       small, medium or large preset (default small)\n"
         "      --set K.P=V       override a kernel parameter, e.g. primes.hi=20000000\n"
         "                        (repeatable; 'parbench list' shows them)\n"
-        "  -r, --reps N          timed repetitions per configuration (default 5)\n"
-        "      --warmup N        untimed runs first (default 1)\n"
+        "\n"
+        "repetitions:\n"
+        "      --precision P     stop when the 95%% CI of the median is within P%% of it\n"
+        "                        (default 2)\n"
+        "      --min-reps N      at least N timed runs (default 5)\n"
+        "      --max-reps N      at most N timed runs (default 30)\n"
+        "      --time-cap S      at most S seconds of timed runs per configuration (default 60)\n"
+        "  -r, --reps N          exactly N timed runs instead (no adaptive stop)\n"
+        "      --warmup N        untimed runs before the first timed one (default 1)\n"
+        "      --order ORDER     interleaved (default) or sequential (one configuration\n"
+        "                        after the other)\n"
+        "      --seed N          seed of the interleaved order (default: from the clock;\n"
+        "                        recorded, so a rerun can repeat the order)\n"
+        "      --time-budget S   stop the whole sweep after S seconds; what ran is kept\n"
+        "      --scaling KIND    strong (default: same work at every worker count) or weak\n"
+        "                        (the kernel's size parameter grows with the workers)\n"
+        "\n"
+        "execution:\n"
         "      --schedule LIST   static, dynamic, guided (default dynamic)\n"
         "      --chunk N         tasks per chunk (default: 1 for dynamic/guided,\n"
         "                        one block per worker for static)\n"
@@ -62,15 +62,22 @@ static void run_usage(FILE *f)
         "      --policy P        compact or scatter (default compact)\n"
         "      --cpus LIST       bind worker i to the i-th CPU of this OS-index list\n"
         "      --oversubscribe   allow more workers than cores/PUs (wraps around)\n"
+        "\n"
+        "mpi mode (docs/mpi.md):\n"
+        "      --mpirun PATH     Open MPI's mpirun (default: mpirun from PATH)\n"
+        "      --hosts FILE      an Open MPI hostfile: run the ranks on those hosts\n"
+        "      --mpi-args \"...\"  more mpirun arguments, split on spaces\n"
+        "\n"
+        "output:\n"
         "  -o, --output DIR      results directory (default results/HOST-YYYYmmdd-HHMMSS)\n"
         "      --keep-going      after a failed configuration go on (default)\n"
         "      --fail-fast       stop at the first failed configuration\n"
-        "  -q, --quiet           no progress lines\n"
+        "  -q, --quiet           no progress line and no informational messages\n"
         "\n"
         "example: parbench run -k primes,factors -m serial,threads -w 1,2 -s medium\n");
 }
 
-static int parse_kernels(struct run_opts *o, char *text, char *err, size_t errlen)
+static int parse_kernels(struct pb_run_opts *o, char *text, char *err, size_t errlen)
 {
     char *names[MAX_KERNELS];
     if (pb_split_names("--kernels", text, names, MAX_KERNELS, &o->nkernels, err, errlen) != 0)
@@ -90,7 +97,7 @@ static int parse_kernels(struct run_opts *o, char *text, char *err, size_t errle
     return 0;
 }
 
-static int parse_modes(struct run_opts *o, char *text, char *err, size_t errlen)
+static int parse_modes(struct pb_run_opts *o, char *text, char *err, size_t errlen)
 {
     char *names[MAX_MODES];
     if (pb_split_names("--modes", text, names, MAX_MODES, &o->nmodes, err, errlen) != 0)
@@ -110,7 +117,7 @@ static int parse_modes(struct run_opts *o, char *text, char *err, size_t errlen)
     return 0;
 }
 
-static int parse_schedules(struct run_opts *o, char *text, char *err, size_t errlen)
+static int parse_schedules(struct pb_run_opts *o, char *text, char *err, size_t errlen)
 {
     char *names[3];
     if (pb_split_names("--schedule", text, names, 3, &o->nschedules, err, errlen) != 0)
@@ -125,10 +132,12 @@ static int parse_schedules(struct run_opts *o, char *text, char *err, size_t err
 }
 
 enum { OPT_SET = 256, OPT_WARMUP, OPT_SCHEDULE, OPT_CHUNK, OPT_TIMEOUT, OPT_BIND, OPT_POLICY,
-       OPT_CPUS, OPT_OVERSUB, OPT_KEEP, OPT_FAILFAST };
+       OPT_CPUS, OPT_OVERSUB, OPT_KEEP, OPT_FAILFAST, OPT_PRECISION, OPT_MINREPS, OPT_MAXREPS,
+       OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_MPIRUN, OPT_HOSTS,
+       OPT_MPI_ARGS };
 
 /* Returns 0, -1 on bad input (message in err), or 1 when --help was shown. */
-static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *err, size_t errlen)
+static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *err, size_t errlen)
 {
     static const struct option longs[] = {
         {"kernels", required_argument, NULL, 'k'}, {"modes", required_argument, NULL, 'm'},
@@ -145,10 +154,25 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *err, 
         {"oversubscribe", no_argument, NULL, OPT_OVERSUB},
         {"keep-going", no_argument, NULL, OPT_KEEP},
         {"fail-fast", no_argument, NULL, OPT_FAILFAST},
+        {"precision", required_argument, NULL, OPT_PRECISION},
+        {"min-reps", required_argument, NULL, OPT_MINREPS},
+        {"max-reps", required_argument, NULL, OPT_MAXREPS},
+        {"time-cap", required_argument, NULL, OPT_TIMECAP},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"order", required_argument, NULL, OPT_ORDER},
+        {"scaling", required_argument, NULL, OPT_SCALING},
+        {"time-budget", required_argument, NULL, OPT_BUDGET},
+        {"mpirun", required_argument, NULL, OPT_MPIRUN},
+        {"hosts", required_argument, NULL, OPT_HOSTS},
+        {"mpi-args", required_argument, NULL, OPT_MPI_ARGS},
         {0}};
-    *o = (struct run_opts){.workers_text = "auto", .size = PB_SIZE_SMALL, .reps = 5, .warmup = 1,
+    *o = (struct pb_run_opts){.workers_text = "auto", .size = PB_SIZE_SMALL, .warmup = 1,
+                           .rule = {.min_reps = 5, .max_reps = 30, .time_cap_s = 60},
+                           .precision_pct = 2,
                            .schedules = {PB_SCHED_DYNAMIC}, .nschedules = 1, .timeout_s = 600,
                            .place = {.bind = PB_BIND_CORE, .policy = PB_POLICY_COMPACT}};
+    unsigned long long v;
+    bool min_given = false;
     optind = 1;
     opterr = 0;
     int c;
@@ -164,7 +188,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *err, 
             }
             break;
         case 'r':
-            if (pb_parse_unsigned("--reps", optarg, 1, 100000, &o->reps, err, errlen)) return -1;
+            if (pb_parse_unsigned("--reps", optarg, 1, 100000, &v, err, errlen)) return -1;
+            o->rule.fixed_reps = (unsigned)v;
             break;
         case 'o': o->outdir = optarg; break;
         case 'q': o->quiet = true; break;
@@ -204,6 +229,50 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *err, 
         case OPT_OVERSUB: o->place.oversubscribe = true; break;
         case OPT_KEEP: o->fail_fast = false; break;
         case OPT_FAILFAST: o->fail_fast = true; break;
+        case OPT_PRECISION:
+            if (pb_parse_double("--precision", optarg, 0.001, 100, &o->precision_pct, err, errlen))
+                return -1;
+            break;
+        case OPT_MINREPS:
+            if (pb_parse_unsigned("--min-reps", optarg, 1, 100000, &v, err, errlen)) return -1;
+            o->rule.min_reps = (unsigned)v;
+            min_given = true;
+            break;
+        case OPT_MAXREPS:
+            if (pb_parse_unsigned("--max-reps", optarg, 1, 100000, &v, err, errlen)) return -1;
+            o->rule.max_reps = (unsigned)v;
+            break;
+        case OPT_TIMECAP:
+            if (pb_parse_double("--time-cap", optarg, 0.001, 1e7, &o->rule.time_cap_s, err, errlen))
+                return -1;
+            break;
+        case OPT_SEED:
+            if (pb_parse_unsigned("--seed", optarg, 0, MAX_SEED, &o->seed, err, errlen)) return -1;
+            o->seed_given = true;
+            break;
+        case OPT_ORDER:
+            if (strcmp(optarg, "interleaved") != 0 && strcmp(optarg, "sequential") != 0) {
+                snprintf(err, errlen, "--order: unknown order '%s' (interleaved, sequential)",
+                         optarg);
+                return -1;
+            }
+            o->sequential = strcmp(optarg, "sequential") == 0;
+            break;
+        case OPT_SCALING:
+            if (strcmp(optarg, "strong") != 0 && strcmp(optarg, "weak") != 0) {
+                snprintf(err, errlen, "--scaling: unknown scaling '%s' (strong, weak)", optarg);
+                return -1;
+            }
+            o->weak = strcmp(optarg, "weak") == 0;
+            break;
+        case OPT_BUDGET:
+            if (pb_parse_double("--time-budget", optarg, 0.001, 1e9, &o->time_budget_s, err,
+                                errlen))
+                return -1;
+            break;
+        case OPT_MPIRUN: pb_mpi_config.mpirun = optarg; break;
+        case OPT_HOSTS: pb_mpi_config.hosts = optarg; break;
+        case OPT_MPI_ARGS: pb_mpi_config.args = optarg; break;
         case ':':
             snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
             return -1;
@@ -217,6 +286,22 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *err, 
         snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
         return -1;
     }
+    if (!min_given && o->rule.min_reps > o->rule.max_reps)
+        o->rule.min_reps = o->rule.max_reps;
+    if (o->rule.min_reps > o->rule.max_reps && !o->rule.fixed_reps) {
+        snprintf(err, errlen, "--min-reps %u is above --max-reps %u", o->rule.min_reps,
+                 o->rule.max_reps);
+        return -1;
+    }
+    o->rule.precision = o->precision_pct / 100;
+    if (!o->seed_given) {
+        /* From the clock and the pid, mixed, kept to 32 bits so it is easy to retype. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t st = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
+                      ((uint64_t)getpid() << 32);
+        o->seed = pb_splitmix64(&st) & 0xffffffffull;
+    }
     if (o->nkernels == 0) {
         static const char *const defaults[] = {"primes", "factors", "blur"};
         for (size_t i = 0; i < 3; i++)
@@ -227,59 +312,28 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *err, 
             if (!pb_modes[i]->unavailable)
                 o->modes[o->nmodes++] = pb_modes[i];
     }
+    /* mpirun, the hostfile and the rank program, before any work. */
+    for (size_t i = 0; i < o->nmodes; i++)
+        if (strcmp(o->modes[i]->name, "mpi") == 0 && pb_mpi_config_check(err, errlen) != 0)
+            return -1;
     return 0;
 }
 
-/* One kernel's prepared input, shared by all its configurations. */
-struct prepared {
-    const struct pb_kernel *k;
-    struct pb_params params;
-    struct pb_workload w;
-    void *out;
-    size_t out_bytes;
-    bool finished;      /* finish() already ran on a validated output */
-};
-
-static int apply_sets(const struct run_opts *o, struct prepared *p, size_t np, char *err,
-                      size_t errlen)
+/* topology.xml and topology.svg next to the results; a missing lstopo is not an error. */
+static void write_topology(struct pb_run *r)
 {
-    for (size_t i = 0; i < o->nsets; i++) {
-        char buf[512];
-        if (snprintf(buf, sizeof buf, "%s", o->sets[i]) >= (int)sizeof buf) {
-            snprintf(err, errlen, "--set: value too long");
-            return -1;
-        }
-        char *eq = strchr(buf, '=');
-        char *dot = strchr(buf, '.');
-        if (!eq || !dot || dot > eq) {
-            snprintf(err, errlen, "--set '%s': expected KERNEL.PARAM=VALUE", o->sets[i]);
-            return -1;
-        }
-        *eq = *dot = '\0';
-        const struct pb_kernel *k = pb_kernel_find(buf);
-        if (!k) {
-            snprintf(err, errlen, "--set '%s': unknown kernel '%.64s'", o->sets[i], buf);
-            return -1;
-        }
-        if (pb_param_index(k, dot + 1) < 0) {
-            snprintf(err, errlen, "--set '%s': kernel %s has no parameter '%s'", o->sets[i],
-                     k->name, dot + 1);
-            return -1;
-        }
-        for (size_t j = 0; j < np; j++)
-            if (p[j].k == k && pb_params_set(&p[j].params, k, dot + 1, eq + 1, err, errlen) != 0)
-                return -1;
-    }
-    return 0;
-}
-
-static void release_prepared(struct prepared *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        pb_output_free(p[i].out, p[i].out_bytes);
-        if (p[i].w.state && p[i].k->release)
-            p[i].k->release(&p[i].w);
-    }
+    char path[4200], err[PB_ERRLEN];
+    snprintf(path, sizeof path, "%s/topology.xml", r->outdir);
+    if (pb_topo_export_xml(r->topo, path, err, sizeof err) == 0)
+        pb_results_set_system(&r->res, "topology_xml", "topology.xml");
+    else
+        pb_warn("topology not saved: %s", err);
+    snprintf(path, sizeof path, "%s/topology.svg", r->outdir);
+    int rc = pb_topo_draw(r->topo, path, err, sizeof err);
+    if (rc == 0)
+        pb_results_set_system(&r->res, "topology_picture", "topology.svg");
+    else if (rc != 1)
+        pb_warn("topology picture not drawn: %s", err);
 }
 
 static void default_outdir(char *buf, size_t len)
@@ -293,25 +347,60 @@ static void default_outdir(char *buf, size_t len)
     snprintf(buf, len, "results/%s-%s", host, stamp);
 }
 
-static void print_summary(const cJSON *records)
+static const char *str_of(const cJSON *o, const char *key)
 {
-    printf("\n%-8s %-9s %7s %-8s %12s %14s %-10s %8s %6s\n", "kernel", "mode", "workers",
-           "schedule", "median_s", "throughput", "unit/s", "speedup", "valid");
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+    return s ? s : "";
+}
+
+static double num_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void print_summary(const cJSON *root)
+{
+    printf("\n%-8s %-9s %7s %-8s %12s %7s %4s %-11s %12s %-10s %7s %5s %5s\n", "kernel", "mode",
+           "workers", "schedule", "median_s", "CI", "reps", "stop", "throughput", "unit/s",
+           "speedup", "eff", "valid");
     const cJSON *r;
-    cJSON_ArrayForEach(r, records) {
-        const cJSON *sp = cJSON_GetObjectItemCaseSensitive(r, "speedup");
-        char spb[32] = "-";
-        if (cJSON_IsNumber(sp))
-            snprintf(spb, sizeof spb, "%.2f", sp->valuedouble);
-        printf("%-8s %-9s %7d %-8s %12.4f %14.4g %-10s %8s %6s\n",
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "kernel")),
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "mode")),
-               cJSON_GetObjectItemCaseSensitive(r, "workers")->valueint,
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "schedule")),
-               cJSON_GetObjectItemCaseSensitive(r, "median_s")->valuedouble,
-               cJSON_GetObjectItemCaseSensitive(r, "throughput")->valuedouble,
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "unit")), spb,
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(root, "results")) {
+        char ci[16] = "-", sp[16] = "-", ef[16] = "-", med[16] = "-", thr[16] = "-";
+        double v = num_of(r, "ci_rel");
+        if (isfinite(v))
+            snprintf(ci, sizeof ci, "±%.1f%%", 100 * v);
+        if (isfinite(v = num_of(r, "speedup")))
+            snprintf(sp, sizeof sp, "%.2f", v);
+        if (isfinite(v = num_of(r, "efficiency")))
+            snprintf(ef, sizeof ef, "%.2f", v);
+        if (isfinite(v = num_of(r, "median_s")))
+            snprintf(med, sizeof med, "%.4f", v);
+        if (isfinite(v = num_of(r, "throughput")))
+            snprintf(thr, sizeof thr, "%.4g", v);
+        /* "±" is two bytes in UTF-8 but one column: pad by hand. */
+        printf("%-8s %-9s %7.0f %-8s %12s %*s %4.0f %-11s %12s %-10s %7s %5s %5s\n",
+               str_of(r, "kernel"), str_of(r, "mode"), num_of(r, "workers"),
+               str_of(r, "schedule"), med, strcmp(ci, "-") ? 8 : 7, ci, num_of(r, "reps"),
+               str_of(r, "stop_reason"), thr, str_of(r, "unit"), sp, ef,
                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "valid")) ? "yes" : "NO");
+    }
+    const cJSON *a;
+    bool first = true;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(root, "analysis")) {
+        if (first)
+            printf("\nAmdahl fit, T(p) = T1 (f + (1 - f) / p):\n");
+        first = false;
+        double f = num_of(a, "amdahl_serial_fraction");
+        double se = num_of(a, "amdahl_serial_fraction_stderr");
+        char sef[32] = "";
+        if (isfinite(se))
+            snprintf(sef, sizeof sef, " ± %.4f", se);
+        printf("  %-8s %-9s %-8s f = %.4f%s over %.0f worker counts; at %.0f workers speedup "
+               "%.2f, efficiency %.2f\n",
+               str_of(a, "kernel"), str_of(a, "mode"), str_of(a, "schedule"), f, sef,
+               num_of(a, "points"), num_of(a, "max_workers"), num_of(a, "speedup_at_max"),
+               num_of(a, "efficiency_at_max"));
     }
 }
 
@@ -323,164 +412,81 @@ static int worse(int a, int b)
         return a;
     if (b == PB_EXIT_SIGINT || b == PB_EXIT_SIGTERM)
         return b;
+    if (b != PB_EXIT_OK && b != PB_EXIT_INVALID && b != PB_EXIT_FAIL)
+        b = PB_EXIT_FAIL;
     return rank[b] > rank[a] ? b : a;
 }
 
-/* Measure one configuration and add its record; returns its status. */
-static int run_config(const struct run_opts *o, struct pb_topo *topo, struct prepared *p,
-                      const struct pb_mode *m, unsigned workers, enum pb_schedule sched,
-                      struct pb_results *res, size_t index, size_t total)
-{
-    char err[PB_ERRLEN];
-    struct pb_placement *pl = NULL;
-    struct pb_config c = {.kernel = p->k, .params = &p->params, .w = &p->w, .mode = m,
-                          .plan = {.workers = workers, .schedule = sched, .chunk = o->chunk,
-                                   .timeout_s = o->timeout_s},
-                          .place = &o->place, .warmup = (unsigned)o->warmup,
-                          .reps = (unsigned)o->reps};
-    struct pb_outcome out;
-    if (pb_placement_make(&pl, topo, workers, &o->place, err, sizeof err) != 0) {
-        /* The plan was checked before the sweep, so this is unexpected: record it. */
-        memset(&out, 0, sizeof out);
-        out.status = PB_EXIT_FAIL;
-        snprintf(out.error, sizeof out.error, "%s", err);
-        pb_results_add(res, &c, &out);
-        return out.status;
-    }
-    c.plan.placement = pl;
-    pb_info("[%zu/%zu] %s %s workers=%u %s", index, total, p->k->name, m->name, workers,
-            pb_schedule_name(sched));
-    int st = pb_measure(&c, p->out, &out);
-    if (st == PB_EXIT_OK && p->k->finish && !p->finished) {
-        p->finished = true;
-        if (p->k->finish(&p->w, p->out, out.error, sizeof out.error) != 0)
-            st = out.status = PB_EXIT_FAIL;
-    }
-    if (st != PB_EXIT_OK && st != PB_EXIT_SIGINT)
-        pb_error("%s %s workers=%u: %s", p->k->name, m->name, workers, out.error);
-    pb_results_add(res, &c, &out);
-    for (unsigned i = 0; st == PB_EXIT_OK && i < workers; i++)
-        if (out.off_plan[i])
-            pb_warn("%s %s workers=%u: worker %u ran outside its planned cpuset in %u run(s)",
-                    p->k->name, m->name, workers, i, out.off_plan[i]);
-    pb_outcome_free(&out);
-    pb_placement_free(pl);
-    return st;
-}
-
+/* Options, preparation, results header (method, topology, pre-flight), the
+ * sweep, then the summary.  The exit status is the worst configuration's. */
 int pb_cmd_run(int argc, char **argv)
 {
-    struct run_opts o;
+    struct pb_run *r = calloc(1, sizeof *r);
     char err[PB_ERRLEN];
-    int rc = parse_run_opts(argc, argv, &o, err, sizeof err);
-    if (rc > 0)
-        return PB_EXIT_OK;
-    if (rc < 0) {
-        pb_error("%s", err);
-        return PB_EXIT_USAGE;
-    }
-    pb_log_quiet(o.quiet);
-
-    struct pb_topo *topo = NULL;
-    if (pb_topo_load(&topo, NULL, NULL, err, sizeof err) != 0) {
-        pb_error("%s", err);
+    if (!r) {
+        pb_error("out of memory");
         return PB_EXIT_FAIL;
     }
-    unsigned workers[MAX_WORKERS];
-    size_t nworkers;
-    if (strcmp(o.workers_text, "auto") == 0 || strcmp(o.workers_text, "all") == 0) {
-        nworkers = pb_topo_ladder(topo, strcmp(o.workers_text, "all") == 0, workers, MAX_WORKERS);
-    } else if (pb_parse_counts("--workers", o.workers_text, MAX_WORKERS, workers, MAX_WORKERS,
-                               &nworkers, err, sizeof err) != 0) {
-        pb_error("%s", err);
-        pb_topo_free(topo);
-        return PB_EXIT_USAGE;
-    }
-    /* Check every placement before any work, so a bad plan never costs a long sweep. */
-    for (size_t i = 0; i < nworkers; i++) {
-        struct pb_placement *pl;
-        if (pb_placement_make(&pl, topo, workers[i], &o.place, err, sizeof err) != 0) {
+    int rc = parse_run_opts(argc, argv, &r->o, err, sizeof err);
+    if (rc != 0) {
+        if (rc < 0)
             pb_error("%s", err);
-            pb_topo_free(topo);
-            return PB_EXIT_USAGE;
-        }
-        pb_placement_free(pl);
+        free(r);
+        return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
     }
-
-    struct prepared prep[MAX_KERNELS] = {0};
-    size_t nprep = 0;
+    pb_log_quiet(r->o.quiet);
+    pb_progress_init(&r->prog, r->o.quiet);
     int status = PB_EXIT_OK;
-    for (size_t i = 0; i < o.nkernels; i++, nprep++) {
-        prep[i].k = o.kernels[i];
-        if (pb_params_init(&prep[i].params, prep[i].k, o.size, err, sizeof err) != 0)
-            goto usage_error;
+    if (pb_run_prepare(r, err, sizeof err) != 0) {
+        status = r->topo ? PB_EXIT_USAGE : PB_EXIT_FAIL;
+        goto fail;
     }
-    if (apply_sets(&o, prep, nprep, err, sizeof err) != 0)
-        goto usage_error;
-    for (size_t i = 0; i < nprep; i++) {
-        pb_info("preparing %s (%s)", prep[i].k->name, pb_size_name(o.size));
-        if (prep[i].k->prepare(&prep[i].w, &prep[i].params, err, sizeof err) != 0)
-            goto usage_error;
-        prep[i].out_bytes = prep[i].w.ntasks * prep[i].w.out_size;
-        prep[i].out = pb_output_alloc(prep[i].out_bytes);
-        if (!prep[i].out) {
-            snprintf(err, sizeof err, "%s: cannot map %zu bytes for the output", prep[i].k->name,
-                     prep[i].out_bytes);
-            goto usage_error;
-        }
-    }
-
-    char outdir[4096];
-    if (o.outdir)
-        snprintf(outdir, sizeof outdir, "%s", o.outdir);
+    if (r->o.outdir)
+        snprintf(r->outdir, sizeof r->outdir, "%s", r->o.outdir);
     else
-        default_outdir(outdir, sizeof outdir);
-    struct pb_results res;
-    if (pb_results_open(&res, outdir, pb_sysinfo(topo, argc, argv), err, sizeof err) != 0)
-        goto usage_error;
-
-    /* Serial once per kernel (it has one worker and no schedule), then every other mode. */
-    size_t total = 0, index = 0;
-    for (size_t m = 0; m < o.nmodes; m++)
-        total += strcmp(o.modes[m]->name, "serial") == 0 ? 1 : nworkers * o.nschedules;
-    total *= nprep;
-    for (size_t i = 0; i < nprep && !pb_stop_signal; i++) {
-        for (size_t m = 0; m < o.nmodes && !pb_stop_signal; m++) {
-            const struct pb_mode *mode = o.modes[m];
-            bool serial = strcmp(mode->name, "serial") == 0;
-            for (size_t wi = 0; wi < (serial ? 1 : nworkers) && !pb_stop_signal; wi++) {
-                for (size_t s = 0; s < (serial ? 1 : o.nschedules) && !pb_stop_signal; s++) {
-                    int st = run_config(&o, topo, &prep[i], mode, serial ? 1 : workers[wi],
-                                        serial ? PB_SCHED_STATIC : o.schedules[s], &res,
-                                        ++index, total);
-                    status = worse(status, st);
-                    if (pb_results_write(&res, err, sizeof err) != 0) {
-                        pb_error("%s", err);
-                        status = worse(status, PB_EXIT_FAIL);
-                        goto done;
-                    }
-                    if (o.fail_fast && st != PB_EXIT_OK)
-                        goto done;
-                }
-            }
-        }
+        default_outdir(r->outdir, sizeof r->outdir);
+    cJSON *sys = pb_sysinfo(r->topo, argc, argv);
+    if (pb_results_open(&r->res, r->outdir, sys, err, sizeof err) != 0) {
+        status = PB_EXIT_USAGE;
+        goto fail;
     }
-done:
+    r->res_open = true;
+    r->res.rule = r->o.rule;
+    pb_results_set(&r->res, "method", pb_run_method(&r->o));
+    write_topology(r);
+
+    /* Just before the timed work, so it sees the machine as the sweep will. */
+    cJSON *pre = pb_preflight(r->topo);
+    const cJSON *w;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(pre, "warnings"))
+        pb_warn("pre-flight: %s", w->valuestring);
+    pb_results_set(&r->res, "preflight", pre);
+
+    pb_info("%zu configuration(s), %s order, seed %llu; results in %s", r->ncfg,
+            r->o.sequential ? "sequential" : "interleaved", r->o.seed, r->outdir);
+    if (pb_run_sweep(r) != 0)
+        status = PB_EXIT_FAIL;
+
+    for (size_t i = 0; i < r->ncfg; i++)
+        if (r->sweep.item[i].stop == PB_STOP_FAILED)
+            status = worse(status, r->sweep.item[i].status);
+    size_t nskipped = (size_t)cJSON_GetArraySize(r->res.skipped);
     if (pb_stop_signal) {
         status = pb_stop_signal == SIGTERM ? PB_EXIT_SIGTERM : PB_EXIT_SIGINT;
-        pb_warn("interrupted: the %zu finished configuration(s) are kept in %s", index ? index - 1 : 0,
-                outdir);
+        pb_warn("interrupted: the configurations with timed runs are kept in %s", r->outdir);
+    } else if (nskipped) {
+        pb_warn("%zu configuration(s) did not get their minimum runs: see \"skipped\" in "
+                "%s/results.json", nskipped, r->outdir);
     }
-    print_summary(res.records);
-    printf("\nresults: %s/results.json and results.csv\n", outdir);
-    pb_results_close(&res);
-    release_prepared(prep, nprep);
-    pb_topo_free(topo);
+    print_summary(r->res.root);
+    printf("\nresults: %s/results.json and results.csv\n", r->outdir);
+    pb_run_free(r);
+    free(r);
     return status;
 
-usage_error:
+fail:
     pb_error("%s", err);
-    release_prepared(prep, nprep);
-    pb_topo_free(topo);
-    return PB_EXIT_USAGE;
+    pb_run_free(r);
+    free(r);
+    return status;
 }

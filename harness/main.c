@@ -20,6 +20,8 @@ static void usage(FILE *f)
             "  list      kernels and modes, their parameters and availability\n"
             "  run       time kernels x modes x worker counts; write results.json/.csv\n"
             "  topo      show the machine's topology and a worker placement plan\n"
+            "  report    charts and report.md/.html from a results directory\n"
+            "  compare   ratio tables and overlay charts of two or more results directories\n"
             "\n"
             "  parbench COMMAND --help   shows a command's options\n"
             "  parbench --version        prints the version and git revision\n"
@@ -67,6 +69,10 @@ int main(int argc, char **argv)
         return pb_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "topo") == 0)
         return pb_cmd_topo(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return pb_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return pb_cmd_compare(argc - 1, argv + 1);
     pb_error("unknown command '%s' (try 'parbench --help')", cmd);
     return PB_EXIT_USAGE;
 }

@@ -34,6 +34,33 @@ uint64_t pb_checksum(const void *data, size_t len)
     return h;
 }
 
+int pb_outcome_init(struct pb_outcome *o, unsigned workers, size_t cap)
+{
+    memset(o, 0, sizeof *o);
+    o->stop_reason = "";
+    o->nworkers = workers;
+    o->cap = cap;
+    size_t n = cap ? cap : 1;
+    o->times_s = calloc(n, sizeof *o->times_s);
+    o->startup_s = calloc(n, sizeof *o->startup_s);
+    o->cpu_s = calloc(n, sizeof *o->cpu_s);
+    o->imbalance = calloc(n, sizeof *o->imbalance);
+    o->last = calloc(workers ? workers : 1, sizeof *o->last);
+    o->scratch = calloc(workers ? workers : 1, sizeof *o->scratch);
+    o->off_plan = calloc(workers ? workers : 1, sizeof *o->off_plan);
+    if (!o->times_s || !o->startup_s || !o->cpu_s || !o->imbalance || !o->last || !o->scratch ||
+        !o->off_plan) {
+        pb_outcome_free(o);
+        o->status = PB_EXIT_FAIL;
+        snprintf(o->error, sizeof o->error, "out of memory for %zu runs of %u workers", cap,
+                 workers);
+        return -1;
+    }
+    for (unsigned i = 0; i < workers; i++)
+        o->last[i].cpu_start = o->last[i].cpu_end = -1;
+    return 0;
+}
+
 void pb_outcome_free(struct pb_outcome *o)
 {
     free(o->times_s);
@@ -41,8 +68,12 @@ void pb_outcome_free(struct pb_outcome *o)
     free(o->cpu_s);
     free(o->imbalance);
     free(o->last);
+    free(o->scratch);
     free(o->off_plan);
-    memset(o, 0, sizeof *o);
+    o->times_s = o->startup_s = o->cpu_s = o->imbalance = NULL;
+    o->last = o->scratch = NULL;
+    o->off_plan = NULL;
+    o->nruns = o->cap = 0;
 }
 
 static double worker_imbalance(const struct pb_worker_stat *ws, unsigned n)
@@ -68,6 +99,10 @@ static int run_once(const struct pb_config *c, void *out, struct pb_sample *s, c
         s->workers[i].cpu_start = s->workers[i].cpu_end = -1;
     s->wall_s = s->startup_s = 0;
     s->cpu_s = -1;
+    if (pb_stop_signal) {
+        snprintf(err, errlen, "interrupted");
+        return PB_EXIT_SIGINT;
+    }
     if (c->mode->execute(c->kernel, w, &c->plan, out, s, err, errlen) != 0)
         return pb_stop_signal ? PB_EXIT_SIGINT : PB_EXIT_FAIL;
     char why[PB_ERRLEN - 64];   /* room for the prefix below */
@@ -78,54 +113,52 @@ static int run_once(const struct pb_config *c, void *out, struct pb_sample *s, c
     return PB_EXIT_OK;
 }
 
+int pb_measure_warmup(const struct pb_config *c, void *out, struct pb_outcome *o)
+{
+    struct pb_sample s = {.nworkers = o->nworkers, .workers = o->scratch};
+    o->status = PB_EXIT_OK;
+    for (unsigned i = 0; i < c->warmup && o->status == PB_EXIT_OK; i++)
+        o->status = run_once(c, out, &s, o->error, sizeof o->error);
+    return o->status;
+}
+
+int pb_measure_once(const struct pb_config *c, void *out, struct pb_outcome *o)
+{
+    if (o->nruns >= o->cap) {
+        snprintf(o->error, sizeof o->error, "no room for another timed run (%zu)", o->cap);
+        return o->status = PB_EXIT_FAIL;
+    }
+    unsigned nw = o->nworkers;
+    struct pb_sample s = {.nworkers = nw, .workers = o->scratch};
+    o->status = run_once(c, out, &s, o->error, sizeof o->error);
+    if (o->status != PB_EXIT_OK)
+        return o->status;
+    size_t r = o->nruns++;
+    o->times_s[r] = s.wall_s;
+    o->startup_s[r] = s.startup_s;
+    o->cpu_s[r] = s.cpu_s;
+    o->imbalance[r] = worker_imbalance(s.workers, nw);
+    for (unsigned k = 0; k < nw; k++) {
+        const struct pb_worker_stat *ws = &s.workers[k];
+        if (ws->cpu_start >= 0 &&
+            (!pb_placement_has_cpu(c->plan.placement, k, ws->cpu_start) ||
+             !pb_placement_has_cpu(c->plan.placement, k, ws->cpu_end)))
+            o->off_plan[k]++;
+    }
+    memcpy(o->last, s.workers, nw * sizeof *o->last);
+    /* Every run is validated; one checksum per configuration is enough to compare modes. */
+    if (r == 0)
+        o->checksum = pb_checksum(out, c->w->ntasks * c->w->out_size);
+    return o->status;
+}
+
 int pb_measure(const struct pb_config *c, void *out, struct pb_outcome *o)
 {
-    memset(o, 0, sizeof *o);
-    unsigned nw = c->plan.workers;
-    size_t reps = c->reps;
-    o->nworkers = nw;
-    o->times_s = calloc(reps ? reps : 1, sizeof *o->times_s);
-    o->startup_s = calloc(reps ? reps : 1, sizeof *o->startup_s);
-    o->cpu_s = calloc(reps ? reps : 1, sizeof *o->cpu_s);
-    o->imbalance = calloc(reps ? reps : 1, sizeof *o->imbalance);
-    o->last = calloc(nw, sizeof *o->last);
-    o->off_plan = calloc(nw, sizeof *o->off_plan);
-    struct pb_sample s = {.nworkers = nw, .workers = calloc(nw, sizeof *s.workers)};
-    if (!o->times_s || !o->startup_s || !o->cpu_s || !o->imbalance || !o->last || !o->off_plan ||
-        !s.workers) {
-        free(s.workers);
-        o->status = PB_EXIT_FAIL;
-        snprintf(o->error, sizeof o->error, "out of memory");
+    if (pb_outcome_init(o, c->plan.workers, c->reps) != 0)
         return o->status;
-    }
-
-    for (unsigned i = 0; i < c->warmup + reps; i++) {
-        if (pb_stop_signal) {
-            o->status = PB_EXIT_SIGINT;
-            snprintf(o->error, sizeof o->error, "interrupted");
-            break;
-        }
-        o->status = run_once(c, out, &s, o->error, sizeof o->error);
-        if (o->status != PB_EXIT_OK)
-            break;
-        if (i < c->warmup)
-            continue;
-        size_t r = o->nruns++;
-        o->times_s[r] = s.wall_s;
-        o->startup_s[r] = s.startup_s;
-        o->cpu_s[r] = s.cpu_s;
-        o->imbalance[r] = worker_imbalance(s.workers, nw);
-        for (unsigned k = 0; k < nw; k++) {
-            const struct pb_worker_stat *ws = &s.workers[k];
-            if (ws->cpu_start >= 0 &&
-                (!pb_placement_has_cpu(c->plan.placement, k, ws->cpu_start) ||
-                 !pb_placement_has_cpu(c->plan.placement, k, ws->cpu_end)))
-                o->off_plan[k]++;
-        }
-        memcpy(o->last, s.workers, nw * sizeof *o->last);
-    }
-    if (o->status == PB_EXIT_OK)
-        o->checksum = pb_checksum(out, c->w->ntasks * c->w->out_size);
-    free(s.workers);
+    if (pb_measure_warmup(c, out, o) != PB_EXIT_OK)
+        return o->status;
+    while (o->nruns < c->reps && pb_measure_once(c, out, o) == PB_EXIT_OK)
+        ;
     return o->status;
 }

@@ -10,33 +10,50 @@
 
 struct pb_config {
     const struct pb_kernel *kernel;
-    const struct pb_params *params;
+    const struct pb_params *params;       /* as run (scaled under weak scaling) */
+    const struct pb_params *base_params;  /* before weak scaling; == params when strong */
+    bool weak_scaling;                    /* --scaling weak */
+    unsigned scale;                       /* work multiplier: workers under weak scaling, else 1 */
     const struct pb_workload *w;
     const struct pb_mode *mode;
     struct pb_plan plan;        /* workers, schedule, chunk, timeout, placement */
     const struct pb_place_opts *place;   /* how the placement was asked for, for records */
     unsigned warmup;            /* untimed runs first */
-    unsigned reps;              /* timed runs */
+    unsigned reps;              /* timed runs (pb_measure only) */
+    size_t order;               /* position in the sweep's first round */
 };
 
 struct pb_outcome {
     int status;                  /* PB_EXIT_OK, _INVALID (a check failed), _FAIL, _SIGINT */
     char error[PB_ERRLEN];       /* why, when status != OK */
     size_t nruns;                /* timed runs that completed and validated */
+    size_t cap;                  /* room in the per-run arrays */
     double *times_s;             /* nruns wall times */
     double *startup_s;           /* nruns worker start-up times (outside the timed region) */
-    double *cpu_s;               /* nruns CPU seconds of all workers */
+    double *cpu_s;               /* nruns CPU seconds of all workers (-1: unknown) */
     double *imbalance;           /* nruns max/mean worker busy time */
     unsigned nworkers;
     struct pb_worker_stat *last; /* per worker, the last timed run */
+    struct pb_worker_stat *scratch;   /* per worker, the run in progress */
     unsigned *off_plan;          /* per worker, runs seen on a CPU outside its planned cpuset */
-    uint64_t checksum;           /* FNV-1a of the last validated output */
+    uint64_t checksum;           /* FNV-1a of the first timed (validated) output */
+    const char *stop_reason;     /* why repetitions stopped (pb_stop_reason_name), "" if unknown */
+    double spent_s;              /* clock time of the timed runs, validation included */
 };
 
-/* Run `c` into `out` (w->ntasks * w->out_size bytes, from pb_output_alloc).
- * Always fills `o`; returns o->status. */
-int pb_measure(const struct pb_config *c, void *out, struct pb_outcome *o);
+/* Room for `cap` timed runs of `workers` workers.  Returns 0, or -1 with o->error. */
+int pb_outcome_init(struct pb_outcome *o, unsigned workers, size_t cap);
 void pb_outcome_free(struct pb_outcome *o);
+
+/* The configuration's untimed warm-up runs (validated too).  Returns o->status. */
+int pb_measure_warmup(const struct pb_config *c, void *out, struct pb_outcome *o);
+/* One timed run appended to `o` (which must have room).  Returns o->status;
+ * on failure the run is not appended. */
+int pb_measure_once(const struct pb_config *c, void *out, struct pb_outcome *o);
+
+/* Warm-ups then c->reps timed runs, into a fresh `o`.  Always fills `o`;
+ * returns o->status. */
+int pb_measure(const struct pb_config *c, void *out, struct pb_outcome *o);
 
 /* The output array: a MAP_SHARED anonymous mapping so forked workers can write
  * it in place.  NULL on failure. */

@@ -17,7 +17,10 @@
  * chunk while the parent is still copying the last one out of the pipe, which
  * halves the per-chunk cost of small tasks; near the end of a dynamic or
  * guided run it drops to one, so the tail stays balanced. */
-#define DEPTH 2
+#ifndef PB_FORKPOOL_DEPTH
+#define PB_FORKPOOL_DEPTH 2   /* -DPB_FORKPOOL_DEPTH=1 builds the unpipelined variant, to compare */
+#endif
+#define DEPTH PB_FORKPOOL_DEPTH
 
 struct forkpool_job {
     const struct pb_kernel *k;

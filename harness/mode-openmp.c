@@ -79,13 +79,13 @@ static int openmp_execute(const struct pb_kernel *k, const struct pb_workload *w
         /* A chunk boundary is a task that does not follow the previous one;
          * the clock is read there only, so busy time includes the runtime's
          * hand-out between chunks but costs nothing per task. */
-        size_t prev = (size_t)-1;
+        size_t prev = 0;
         double chunk_t0 = 0;
 #pragma omp for schedule(runtime) nowait
         for (size_t t = 0; t < w->ntasks; t++) {
             if (!ok || pb_stop_signal)
                 continue;
-            if (t != prev + 1) {
+            if (ws->chunks == 0 || t != prev + 1) {
                 double now = pb_now();
                 if (ws->chunks)
                     ws->busy_s += now - chunk_t0;

@@ -97,6 +97,7 @@ static int shm_gather(struct pb_super *sv, enum pb_msg_type type, bool *seen)
                                  (unsigned)m.type);
         seen[i] = true;
         sv->child[i].busy = false;
+        sv->child[i].finished = type == PB_MSG_DONE;
     }
     return 0;
 }

@@ -22,6 +22,8 @@ struct pb_plan {
     size_t chunk;                          /* tasks per chunk; 0 = the schedule's default */
     double timeout_s;                      /* a run longer than this fails, its workers killed */
     const struct pb_placement *placement;  /* where each worker runs; NULL = not bound */
+    const struct pb_params *params;        /* the kernel's parameters as run, for modes that
+                                              prepare the workload again elsewhere (mpi) */
 };
 
 /* What each worker did in one run. */

@@ -39,6 +39,7 @@ struct pb_rf_record {
 struct pb_rf_fit {                 /* analysis[]: Amdahl fit of one series */
     const char *kernel, *params_text, *mode, *schedule;
     double serial_fraction, serial_fraction_stderr;
+    double t1_s;                   /* the fitted one-worker time (amdahl_t1_s) */
     double points, max_workers, speedup_at_max, efficiency_at_max;
 };
 

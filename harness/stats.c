@@ -79,8 +79,9 @@ static double mad_of(const double *x, size_t n, double m, double *dev)
 
 size_t pb_outliers(const double *x, size_t n, size_t *idx)
 {
-    if (n < 3)
-        return 0;   /* with two samples there is no majority to deviate from */
+    /* Below five the MAD is the spread of two or three points, and flags by chance. */
+    if (n < PB_MAD_MIN_N)
+        return 0;
     double *s = sorted_copy(x, n);
     double *dev = malloc(n * sizeof *dev);
     size_t count = 0;

@@ -8,8 +8,10 @@
 
 /* Confidence level of every interval parbench reports. */
 #define PB_CI_LEVEL 0.95
-/* A sample is an outlier when |x - median| > PB_MAD_K * 1.4826 * MAD. */
+/* A sample is an outlier when |x - median| > PB_MAD_K * 1.4826 * MAD, among
+ * at least PB_MAD_MIN_N samples. */
 #define PB_MAD_K 3.0
+#define PB_MAD_MIN_N 5
 
 struct pb_summary {
     size_t n;
@@ -38,7 +40,7 @@ bool pb_median_ci_ranks(size_t n, double level, size_t *lo, size_t *hi);
 double pb_ci_rel(const struct pb_summary *s);
 
 /* Indexes (ascending) of the samples outside the MAD rule, written to
- * idx[0..n) when idx is not NULL; returns how many. */
+ * idx[0..n) when idx is not NULL; returns how many (0 when n < PB_MAD_MIN_N). */
 size_t pb_outliers(const double *x, size_t n, size_t *idx);
 
 /* Karp–Flatt experimentally determined serial fraction at p workers:

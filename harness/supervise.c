@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,7 +45,10 @@ int pb_super_init(struct pb_super *sv, const char *mode, unsigned nslots, double
     sv->pfd = calloc(n, sizeof *sv->pfd);
     sv->pslot = calloc(n, sizeof *sv->pslot);
     if (!sv->child || !sv->pfd || !sv->pslot) {
-        pb_super_free(sv);
+        free(sv->child);   /* not pb_super_free: the slots hold no descriptors yet */
+        free(sv->pfd);
+        free(sv->pslot);
+        *sv = (struct pb_super){0};
         snprintf(err, errlen, "%s: out of memory for %u workers", mode, nslots);
         return -1;
     }
@@ -207,7 +211,7 @@ static void describe_status(int status, char *buf, size_t len)
  * is treated as hung.  Returns 0 with *status set, or -1 (run failed). */
 static int wait_exit(struct pb_super *sv, struct pb_child *c, int *status)
 {
-    for (;;) {
+    for (unsigned tries = 0;;) {
         struct rusage ru;
         pid_t r = wait4(c->pid, status, WNOHANG, &ru);
         if (r == c->pid) {
@@ -227,7 +231,12 @@ static int wait_exit(struct pb_super *sv, struct pb_child *c, int *status)
             return pb_super_fail(sv, "interrupted");
         if (remaining_ms(sv) == 0)
             return fail_timeout(sv);
-        nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
+        /* It closed its pipe on the way out and is a zombie within
+         * microseconds: yield first, sleep only if it is slow to go. */
+        if (++tries < 1000)
+            sched_yield();
+        else
+            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
     }
 }
 
@@ -311,7 +320,7 @@ int pb_super_wait(struct pb_super *sv, unsigned *slot)
         nfds_t n = 0;
         for (unsigned k = 0; k < sv->nslots; k++) {
             unsigned i = (sv->rotor + k) % sv->nslots;
-            if (sv->child[i].res_fd >= 0) {
+            if (sv->child[i].res_fd >= 0 && !sv->child[i].finished) {
                 sv->pfd[n] = (struct pollfd){.fd = sv->child[i].res_fd, .events = POLLIN};
                 sv->pslot[n++] = i;
             }

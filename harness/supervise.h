@@ -45,6 +45,7 @@ struct pb_child {
     int cmd_fd;         /* parent's write end of the command pipe, -1 if none */
     int res_fd;         /* parent's read end of the result pipe, -1 once closed */
     bool busy;          /* has work outstanding: named when the run times out */
+    bool finished;      /* sent its last message: pb_super_wait stops listening */
 };
 
 /* Every child of one run of one mode. */
@@ -81,8 +82,8 @@ void pb_super_free(struct pb_super *sv);
 int pb_super_fork(struct pb_super *sv, unsigned slot, unsigned worker, bool with_cmd,
                   pb_child_main main, void *arg);
 
-/* Wait until a child has something to read (a message or its exit) and set
- * `*slot`.  Returns 0, or -1 after failing the run on timeout or signal. */
+/* Wait until a child not yet finished has something to read (a message or
+ * its exit) and set `*slot`.  Returns 0, or -1 after failing the run on timeout or signal. */
 int pb_super_wait(struct pb_super *sv, unsigned *slot);
 
 /* Read the next message header from `slot`.  A child's exit, an ERROR message

@@ -40,22 +40,26 @@ void pb_tb_puts(struct pb_tb *b, const char *s)
     pb_tb_putn(b, s, strlen(s));
 }
 
+void pb_tb_vprintf(struct pb_tb *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (n < 0)
+        b->oom = true;
+    else if (reserve(b, (size_t)n)) {
+        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap2);
+        b->len += (size_t)n;
+    }
+    va_end(ap2);
+}
+
 void pb_tb_printf(struct pb_tb *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    pb_tb_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        b->oom = true;
-        return;
-    }
-    if (!reserve(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
 }
 
 const char *pb_tb_str(const struct pb_tb *b)

@@ -4,6 +4,7 @@
 #define PB_TEXTBUF_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 struct pb_tb {
@@ -14,6 +15,7 @@ struct pb_tb {
 };
 
 __attribute__((format(printf, 2, 3))) void pb_tb_printf(struct pb_tb *b, const char *fmt, ...);
+__attribute__((format(printf, 2, 0))) void pb_tb_vprintf(struct pb_tb *b, const char *fmt, va_list ap);
 void pb_tb_puts(struct pb_tb *b, const char *s);
 void pb_tb_putn(struct pb_tb *b, const char *s, size_t n);
 /* The text so far ("" when empty); stays owned by the buffer. */

@@ -11,7 +11,7 @@ enum { P_START, P_COUNT };
 static const struct pb_param_def factors_params[] = {
     [P_START] = {"start", PB_PARAM_U64, {"5000000", "5000000", "5000000"}, 1, 1e12,
                  "first number whose divisors are counted"},
-    [P_COUNT] = {"count", PB_PARAM_U64, {"6", "100", "2000"}, 1, 1e6,
+    [P_COUNT] = {"count", PB_PARAM_U64, {"10", "200", "3000"}, 1, 1e6,
                  "how many consecutive numbers (one task each)"},
 };
 
@@ -108,4 +108,5 @@ const struct pb_kernel pb_kernel_factors = {
     .run = factors_run,
     .check = factors_check,
     .release = factors_release,
+    .scale_param = "count",
 };

@@ -129,6 +129,29 @@ static int load_jpeg(FILE *f, const char *path, struct pb_image *img, char *err,
     return 0;
 }
 
+/* Decode an open stream, telling PNG from JPEG by its first bytes. */
+static int load_stream(FILE *f, const char *path, struct pb_image *img, char *err, size_t errlen)
+{
+    unsigned char head[8];
+    size_t n = fread(head, 1, sizeof head, f);
+    if (ferror(f)) {
+        char msg[128];
+        strerror_r(errno, msg, sizeof msg);
+        snprintf(err, errlen, "%s: cannot read: %s", path, msg);
+        return -1;
+    }
+    if (n == sizeof png_magic && memcmp(head, png_magic, sizeof png_magic) == 0) {
+        rewind(f);
+        return load_png(f, path, img, err, errlen);
+    }
+    if (n >= sizeof jpeg_magic && memcmp(head, jpeg_magic, sizeof jpeg_magic) == 0) {
+        rewind(f);
+        return load_jpeg(f, path, img, err, errlen);
+    }
+    snprintf(err, errlen, "%s: not a PNG or JPEG file", path);
+    return -1;
+}
+
 int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errlen)
 {
     memset(img, 0, sizeof *img);
@@ -139,22 +162,26 @@ int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errl
         snprintf(err, errlen, "%s: cannot open: %s", path, msg);
         return -1;
     }
-    unsigned char head[8];
-    size_t n = fread(head, 1, sizeof head, f);
-    int rc = -1;
-    if (ferror(f)) {
-        char msg[128];
-        strerror_r(errno, msg, sizeof msg);
-        snprintf(err, errlen, "%s: cannot read: %s", path, msg);
-    } else if (n == sizeof png_magic && memcmp(head, png_magic, sizeof png_magic) == 0) {
-        rewind(f);
-        rc = load_png(f, path, img, err, errlen);
-    } else if (n >= sizeof jpeg_magic && memcmp(head, jpeg_magic, sizeof jpeg_magic) == 0) {
-        rewind(f);
-        rc = load_jpeg(f, path, img, err, errlen);
-    } else {
-        snprintf(err, errlen, "%s: not a PNG or JPEG file", path);
+    int rc = load_stream(f, path, img, err, errlen);
+    fclose(f);
+    return rc;
+}
+
+int pb_image_load_mem(const void *data, size_t len, const char *name, struct pb_image *img,
+                      char *err, size_t errlen)
+{
+    memset(img, 0, sizeof *img);
+    /* fmemopen refuses a zero-length buffer; an empty file is simply not an image. */
+    if (len == 0) {
+        snprintf(err, errlen, "%s: not a PNG or JPEG file", name);
+        return -1;
     }
+    FILE *f = fmemopen((void *)data, len, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open the buffer", name);
+        return -1;
+    }
+    int rc = load_stream(f, name, img, err, errlen);
     fclose(f);
     return rc;
 }

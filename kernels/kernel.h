@@ -63,6 +63,9 @@ struct pb_kernel {
     /* Optional: act on a validated output (e.g. blur.save writes images). */
     int (*finish)(const struct pb_workload *w, const void *out, char *err, size_t errlen);
     void (*release)(struct pb_workload *w);
+    /* Optional: the parameter `parbench run --scaling weak` multiplies by the
+     * worker count; "hi-lo" scales the span (hi' = lo + (hi - lo) * p). */
+    const char *scale_param;
 };
 
 /* Registry, generated from kernels.def. */

@@ -1,0 +1,245 @@
+/* parbench compare A B [C ...]: ratio tables, significance tests and overlay
+ * charts of results directories, written to a new directory. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "charts.h"
+#include "cmd.h"
+#include "compare.h"
+#include "fsutil.h"
+#include "pb.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: parbench compare [OPTIONS] A B [C ...]\n"
+            "\n"
+            "Compares results directories (or results.json files) against the first, A:\n"
+            "for each configuration they share (kernel, parameters, mode, workers,\n"
+            "schedule) the B/A ratio of median times and whether the difference is real\n"
+            "(two-sided Mann-Whitney U test on the run times, p < 0.05).  Writes\n"
+            "compare.md, compare.html, compare.csv and overlay charts (speedup and\n"
+            "throughput of every input) into the output directory.\n"
+            "\n"
+            "  -o, --output DIR  where to write (default results/compare-YYYYmmdd-HHMMSS)\n"
+            "      --force       compare kernels that ran with different parameters\n"
+            "      --plots DIR   the gnuplot scripts (default: installed ones, or the source tree's)\n"
+            "      --no-plots    no charts\n"
+            "  -q, --quiet       no progress lines\n"
+            "\n"
+            "exit status: 0 written, 1 a file could not be written, 2 bad command line,\n"
+            "an invalid results file, or kernels with different parameters without --force.\n");
+}
+
+struct compare_opts {
+    const char *outdir, *plots;
+    bool force, no_plots, quiet;
+    char **inputs;
+    size_t ninputs;
+};
+
+static int parse(int argc, char **argv, struct compare_opts *o, int *rc)
+{
+    enum { OPT_PLOTS = 256, OPT_NO_PLOTS, OPT_FORCE };
+    static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                          {"force", no_argument, NULL, OPT_FORCE},
+                                          {"plots", required_argument, NULL, OPT_PLOTS},
+                                          {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+                                          {"quiet", no_argument, NULL, 'q'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    memset(o, 0, sizeof *o);
+    *rc = PB_EXIT_USAGE;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->outdir = optarg; break;
+        case OPT_FORCE: o->force = true; break;
+        case OPT_PLOTS: o->plots = optarg; break;
+        case OPT_NO_PLOTS: o->no_plots = true; break;
+        case 'q': o->quiet = true; break;
+        case 'h':
+            usage(stdout);
+            *rc = PB_EXIT_OK;
+            return -1;
+        case ':':
+            pb_error("option '%s' needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            pb_error("unknown option '%s' (see 'parbench compare --help')", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (argc - optind < 2) {
+        pb_error("compare: name at least two results directories (parbench compare A B)");
+        return -1;
+    }
+    o->inputs = argv + optind;
+    o->ninputs = (size_t)(argc - optind);
+    return 0;
+}
+
+/* A new directory results/compare-YYYYmmdd-HHMMSS (-2, -3, ... when taken). */
+static int default_outdir(char *buf, size_t len, char *err, size_t errlen)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    for (int k = 1; k < 100; k++) {
+        if (k == 1)
+            snprintf(buf, len, "results/compare-%s", stamp);
+        else
+            snprintf(buf, len, "results/compare-%s-%d", stamp, k);
+        if (!pb_is_dir(buf))
+            return 0;
+    }
+    snprintf(err, errlen, "results/compare-%s: too many directories of that name", stamp);
+    return -1;
+}
+
+static int write_out(const char *dir, const char *name, struct pb_tb *b)
+{
+    char path[4300], err[PB_ERRLEN];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = PB_EXIT_OK;
+    if (b->oom) {
+        pb_error("out of memory writing %s", path);
+        rc = PB_EXIT_FAIL;
+    } else if (pb_write_text(path, pb_tb_str(b), err, sizeof err) != 0) {
+        pb_error("%s", err);
+        rc = PB_EXIT_FAIL;
+    }
+    pb_tb_free(b);
+    return rc;
+}
+
+/* Overlay charts per kernel of the first input; returns an exit status. */
+static int draw(const struct compare_opts *o, const struct pb_comparison *c, const char *outdir,
+                bool *plotted, char *why, size_t whylen, const char **no_plots)
+{
+    char err[PB_ERRLEN], plotdir[4200];
+    struct pb_charts ch;
+    if (pb_charts_init(&ch, o->plots, o->no_plots, o->quiet, err, sizeof err) != 0) {
+        pb_error("%s", err);
+        return PB_EXIT_USAGE;
+    }
+    snprintf(plotdir, sizeof plotdir, "%s/plots", outdir);
+    if (pb_mkdir_p(plotdir, err, sizeof err) != 0) {
+        pb_error("%s", err);
+        return PB_EXIT_FAIL;
+    }
+    static const char *const scripts[] = {"speedup", "throughput"};
+    for (size_t k = 0; k < c->in[0].ss.n; k++) {
+        struct pb_plot_set ps;
+        int rc = pb_compare_plot_set(c, k, &ps);
+        if (rc == 0)
+            rc = pb_charts_draw(&ch, plotdir, &ps, scripts, 2, err, sizeof err);
+        else
+            snprintf(err, sizeof err, "out of memory preparing plot data");
+        pb_plot_free(&ps);
+        if (rc < 0) {
+            pb_error("%s", err);
+            return PB_EXIT_FAIL;
+        }
+        plotted[k] = rc == 1;
+    }
+    if (ch.off) {
+        for (size_t k = 0; k < c->in[0].ss.n; k++)
+            plotted[k] = false;
+        snprintf(why, whylen, "%s", ch.why);
+        *no_plots = why;
+    }
+    return PB_EXIT_OK;
+}
+
+int pb_cmd_compare(int argc, char **argv)
+{
+    struct compare_opts o;
+    int rc;
+    if (parse(argc, argv, &o, &rc) != 0)
+        return rc;
+    pb_log_quiet(o.quiet);
+    char err[1400], outdir[4096], why[800];
+    struct pb_comparison c = {.n = o.ninputs, .force = o.force};
+    c.in = calloc(o.ninputs, sizeof *c.in);
+    bool *plotted = NULL;
+    const char *no_plots = NULL;
+    size_t loaded = 0;
+    rc = PB_EXIT_FAIL;
+    if (!c.in) {
+        pb_error("out of memory");
+        return PB_EXIT_FAIL;
+    }
+    for (; loaded < o.ninputs; loaded++) {
+        struct pb_cmp_input *in = &c.in[loaded];
+        in->arg = o.inputs[loaded];
+        if (pb_rfile_load(&in->rf, in->arg, err, sizeof err) != 0) {
+            pb_error("%s", err);
+            rc = PB_EXIT_USAGE;
+            goto out;
+        }
+        if (pb_sections_build(&in->rf, &in->ss) != 0) {
+            pb_rfile_free(&in->rf);
+            pb_error("out of memory grouping %s", in->rf.path);
+            goto out;
+        }
+    }
+    if (pb_compare_check_params(c.in, c.n, c.force, err, sizeof err) != 0) {
+        pb_error("%s", err);
+        rc = PB_EXIT_USAGE;
+        goto out;
+    }
+    pb_compare_label(c.in, c.n);
+    if (pb_compare_build(&c) != 0) {
+        pb_error("out of memory comparing");
+        goto out;
+    }
+    if (o.outdir)
+        snprintf(outdir, sizeof outdir, "%s", o.outdir);
+    else if (default_outdir(outdir, sizeof outdir, err, sizeof err) != 0) {
+        pb_error("%s", err);
+        goto out;
+    }
+    if (pb_mkdir_p(outdir, err, sizeof err) != 0) {
+        pb_error("%s", err);
+        goto out;
+    }
+    plotted = calloc(c.in[0].ss.n + 1, sizeof *plotted);
+    if (!plotted) {
+        pb_error("out of memory");
+        goto out;
+    }
+    rc = draw(&o, &c, outdir, plotted, why, sizeof why, &no_plots);
+    if (rc != PB_EXIT_OK)
+        goto out;
+    struct pb_doc d;
+    pb_compare_doc(&d, PB_DOC_MD, &c, plotted, no_plots);
+    rc = write_out(outdir, "compare.md", &d.out);
+    if (rc == PB_EXIT_OK) {
+        pb_compare_doc(&d, PB_DOC_HTML, &c, plotted, no_plots);
+        rc = write_out(outdir, "compare.html", &d.out);
+    }
+    if (rc == PB_EXIT_OK) {
+        struct pb_tb csv = {0};
+        pb_compare_csv(&csv, &c);
+        rc = write_out(outdir, "compare.csv", &csv);
+    }
+    if (rc == PB_EXIT_OK && !o.quiet)
+        printf("compare: %s/compare.html, compare.md and compare.csv\n", outdir);
+out:
+    free(plotted);
+    pb_compare_free(&c);
+    for (size_t i = 0; i < loaded; i++) {
+        pb_sections_free(&c.in[i].ss);
+        pb_rfile_free(&c.in[i].rf);
+    }
+    free(c.in);
+    return rc;
+}

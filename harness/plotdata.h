@@ -1,0 +1,50 @@
+/* The files gnuplot reads: for a plot set NAME (one kernel's charts),
+ * NAME.dat (a block of points per series), NAME-bars.dat (medians by worker
+ * count, for the grouped bars) and NAME.gpvars (titles, series names, colours,
+ * Amdahl fits, as escaped gnuplot assignments the scripts in plots/ load). */
+#ifndef PB_PLOTDATA_H
+#define PB_PLOTDATA_H
+
+#include <stddef.h>
+
+#include "report-series.h"
+
+struct pb_plot_point {
+    double workers, median_s, ci_low_s, ci_high_s;      /* the CI equals the median when unknown */
+    double speedup, speedup_low, speedup_high, efficiency_pct, throughput, imbalance;
+};
+
+struct pb_plot_series {
+    char title[256];
+    int color, dash, point;        /* 1-based style indexes the scripts map to colours */
+    double amdahl_f;               /* NAN: no fitted curve */
+    double amdahl_scale;           /* the curve is amdahl_scale / (f + (1 - f) / p) */
+    struct pb_plot_point *pt;      /* valid points only, by workers */
+    size_t n;
+};
+
+struct pb_plot_set {
+    char name[64];                 /* file base, safe in a file name */
+    char subject[512];             /* "primes (lo=0,hi=3000000)" */
+    char machine[512];             /* "host · CPU model", or the inputs of a comparison */
+    char unit[64];                 /* throughput unit: "numbers" */
+    struct pb_plot_series *s;
+    size_t ns;
+};
+
+/* A plot set from one section of a results file (styles by mode). */
+int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec,
+                         struct pb_plot_set *ps);
+/* Append a series (a copy of `title`); returns it, or NULL when out of memory. */
+struct pb_plot_series *pb_plot_add_series(struct pb_plot_set *ps, const char *title);
+/* Append the valid points of `s` to `out`; false when out of memory. */
+int pb_plot_add_points(struct pb_plot_series *out, const struct pb_series *s);
+void pb_plot_free(struct pb_plot_set *ps);
+
+/* Style index of a mode name, so a mode has one colour in every chart. */
+int pb_plot_mode_style(const char *mode);
+
+/* Write NAME.dat, NAME-bars.dat and NAME.gpvars into `dir` (atomically). */
+int pb_plot_write(const char *dir, const struct pb_plot_set *ps, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,35 @@
+/* Pre-flight check: what about the machine could skew the numbers (other
+ * load, frequency scaling, turbo, a hypervisor), measured just before a sweep.
+ * Every problem becomes a warning; none stops the run. */
+#ifndef PB_PREFLIGHT_H
+#define PB_PREFLIGHT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "placement.h"
+
+/* CPU time counters of one /proc/stat "cpu" line, in clock ticks. */
+struct pb_cpu_ticks {
+    unsigned long long busy;    /* user + nice + system + irq + softirq */
+    unsigned long long idle;    /* idle + iowait */
+    unsigned long long steal;   /* wanted by this guest, given to another */
+};
+
+/* Parse /proc/stat text: the aggregate "cpu" line into *all and the "cpuN"
+ * lines into per[N] for N < max.  Returns one more than the highest N seen
+ * (entries of offline CPUs stay zero), or -1 when there is no "cpu" line. */
+int pb_parse_proc_stat(const char *text, struct pb_cpu_ticks *all, struct pb_cpu_ticks *per,
+                       size_t max);
+
+/* CPU clock in MHz from a loop of dependent adds (1 cycle each) timed with
+ * CLOCK_MONOTONIC: the best of a few ~15 ms trials.  NAN where the loop is not
+ * written for this architecture. */
+double pb_calibrate_mhz(void);
+
+/* Run the check (about 0.3 s) and return the "preflight" block; `t` gives the
+ * SMT fallback.  Warnings are in its "warnings" array; the caller prints them. */
+cJSON *pb_preflight(const struct pb_topo *t);
+
+#endif

@@ -1,0 +1,209 @@
+/* Group a results file's records into sections (kernel + parameters) and
+ * series (mode + schedule) for plots and reports. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report-series.h"
+#include "report-stats.h"
+
+static const struct pb_rf_fit *fit_of(const struct pb_rfile *rf, const struct pb_section *sec,
+                                      const struct pb_series *s)
+{
+    for (size_t i = 0; i < rf->nfit; i++) {
+        const struct pb_rf_fit *f = &rf->fit[i];
+        if (strcmp(f->kernel, sec->kernel) == 0 && strcmp(f->mode, s->mode) == 0 &&
+            (!f->params_text[0] || strcmp(f->params_text, sec->params_text) == 0) &&
+            (!f->schedule[0] || strcmp(f->schedule, s->schedule) == 0))
+            return f;
+    }
+    return NULL;
+}
+
+/* The series' Amdahl serial fraction: the file's own fit when it has one,
+ * else a least-squares fit of the valid speedups here (strong scaling only). */
+static void amdahl(const struct pb_rfile *rf, const struct pb_section *sec, struct pb_series *s)
+{
+    s->amdahl_f = s->amdahl_stderr = NAN;
+    s->amdahl_scale = 1;
+    if (strcmp(s->mode, "serial") == 0)
+        return;
+    const struct pb_rf_fit *f = fit_of(rf, sec, s);
+    if (f && !isnan(f->serial_fraction)) {
+        s->amdahl_f = f->serial_fraction;
+        s->amdahl_stderr = f->serial_fraction_stderr;
+        s->amdahl_points = f->points >= 0 ? (size_t)f->points : 0;
+        s->amdahl_from_file = true;
+        /* parbench run fits times, T(p) = T1 (f + (1 - f) / p): as a speedup over serial
+         * the curve is scaled by serial / T1. */
+        if (f->t1_s > 0 && sec->serial_s > 0)
+            s->amdahl_scale = sec->serial_s / f->t1_s;
+        return;
+    }
+    if (strcmp(rf->method.present ? rf->method.scaling : "", "weak") == 0)
+        return;
+    double *w = malloc(s->npts * sizeof *w), *sp = malloc(s->npts * sizeof *sp);
+    size_t n = 0;
+    for (size_t i = 0; w && sp && i < s->npts; i++) {
+        const struct pb_rf_record *r = s->pts[i];
+        if (r->valid && !isnan(r->speedup) && strcmp(r->scaling, "weak") != 0) {
+            w[n] = r->workers;
+            sp[n++] = r->speedup;
+        }
+    }
+    s->amdahl_points = pb_rs_amdahl_fit(w, sp, n, &s->amdahl_f, &s->amdahl_stderr);
+    free(w);
+    free(sp);
+}
+
+static int cmp_by_workers(const void *x, const void *y)
+{
+    const struct pb_rf_record *a = *(const struct pb_rf_record *const *)x;
+    const struct pb_rf_record *b = *(const struct pb_rf_record *const *)y;
+    if (a->workers != b->workers)
+        return a->workers < b->workers ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int build_series(const struct pb_rfile *rf, struct pb_section *sec)
+{
+    sec->serial_s = NAN;
+    sec->series = calloc(sec->nrecs, sizeof *sec->series);
+    if (!sec->series)
+        return -1;
+    for (size_t i = 0; i < sec->nrecs; i++) {
+        const struct pb_rf_record *r = sec->recs[i];
+        struct pb_series *s = NULL;
+        for (size_t j = 0; j < sec->nseries && !s; j++)
+            if (strcmp(sec->series[j].mode, r->mode) == 0 &&
+                strcmp(sec->series[j].schedule, r->schedule) == 0)
+                s = &sec->series[j];
+        if (!s) {
+            s = &sec->series[sec->nseries++];
+            s->mode = r->mode;
+            s->schedule = r->schedule;
+            s->pts = calloc(sec->nrecs, sizeof *s->pts);
+            if (!s->pts)
+                return -1;
+        }
+        s->pts[s->npts++] = r;
+        if (r->valid && r->workers > sec->max_workers)
+            sec->max_workers = r->workers;
+        if (r->valid && strcmp(r->mode, "serial") == 0 && isnan(sec->serial_s))
+            sec->serial_s = r->median_s;
+        if (!r->valid)
+            sec->nbad++;
+    }
+    for (size_t j = 0; j < sec->nseries; j++) {
+        struct pb_series *s = &sec->series[j];
+        qsort(s->pts, s->npts, sizeof *s->pts, cmp_by_workers);
+        size_t schedules = 0;
+        for (size_t k = 0; k < sec->nseries; k++)
+            schedules += strcmp(sec->series[k].mode, s->mode) == 0;
+        if (schedules > 1)
+            snprintf(s->title, sizeof s->title, "%.60s (%.60s)", s->mode, s->schedule);
+        else
+            snprintf(s->title, sizeof s->title, "%.100s", s->mode);
+        amdahl(rf, sec, s);
+    }
+    return 0;
+}
+
+/* A file-name-safe slug from the kernel name, unique among the sections so far. */
+static void make_slug(struct pb_sections *ss, struct pb_section *sec)
+{
+    char base[32];
+    size_t j = 0;
+    for (const char *p = sec->kernel; *p && j < sizeof base - 1; p++)
+        if (isalnum((unsigned char)*p) || *p == '_' || *p == '-')
+            base[j++] = (char)tolower((unsigned char)*p);
+    base[j] = '\0';
+    if (!j)
+        snprintf(base, sizeof base, "kernel");
+    snprintf(sec->slug, sizeof sec->slug, "%s", base);
+    for (int k = 2;; k++) {
+        bool taken = false;
+        for (size_t i = 0; i < ss->n && !taken; i++)
+            taken = &ss->s[i] != sec && strcmp(ss->s[i].slug, sec->slug) == 0;
+        if (!taken)
+            return;
+        snprintf(sec->slug, sizeof sec->slug, "%s-%d", base, k);
+    }
+}
+
+int pb_sections_build(const struct pb_rfile *rf, struct pb_sections *out)
+{
+    memset(out, 0, sizeof *out);
+    out->s = calloc(rf->nrec ? rf->nrec : 1, sizeof *out->s);
+    if (!out->s)
+        return -1;
+    for (size_t i = 0; i < rf->nrec; i++) {
+        const struct pb_rf_record *r = &rf->rec[i];
+        struct pb_section *sec = NULL;
+        for (size_t j = 0; j < out->n && !sec; j++)
+            if (strcmp(out->s[j].kernel, r->kernel) == 0 &&
+                strcmp(out->s[j].params_text, r->params_text) == 0)
+                sec = &out->s[j];
+        if (!sec) {
+            sec = &out->s[out->n++];
+            sec->kernel = r->kernel;
+            sec->params_text = r->params_text;
+            sec->unit = "";
+            sec->recs = calloc(rf->nrec, sizeof *sec->recs);
+            if (!sec->recs)
+                goto oom;
+            make_slug(out, sec);
+        }
+        if (!sec->unit[0] && r->unit[0])
+            sec->unit = r->unit;
+        sec->recs[sec->nrecs++] = r;
+    }
+    for (size_t j = 0; j < out->n; j++)
+        if (build_series(rf, &out->s[j]))
+            goto oom;
+    return 0;
+oom:
+    pb_sections_free(out);
+    return -1;
+}
+
+void pb_sections_free(struct pb_sections *ss)
+{
+    for (size_t j = 0; j < ss->n; j++) {
+        struct pb_section *sec = &ss->s[j];
+        for (size_t k = 0; k < sec->nseries; k++)
+            free(sec->series[k].pts);
+        free(sec->series);
+        free(sec->recs);
+    }
+    free(ss->s);
+    memset(ss, 0, sizeof *ss);
+}
+
+const struct pb_rf_record *pb_series_at(const struct pb_series *s, unsigned workers)
+{
+    for (size_t i = 0; i < s->npts; i++)
+        if (s->pts[i]->workers == workers && s->pts[i]->valid)
+            return s->pts[i];
+    return NULL;
+}
+
+const struct pb_section *pb_section_find(const struct pb_sections *ss, const char *kernel,
+                                         const char *params_text)
+{
+    for (size_t j = 0; j < ss->n; j++)
+        if (strcmp(ss->s[j].kernel, kernel) == 0 && strcmp(ss->s[j].params_text, params_text) == 0)
+            return &ss->s[j];
+    return NULL;
+}
+
+bool pb_mode_is_process(const char *mode)
+{
+    static const char *const procs[] = {"forkpool", "shm", "spawn", "mpi"};
+    for (size_t i = 0; i < sizeof procs / sizeof *procs; i++)
+        if (strcmp(mode, procs[i]) == 0)
+            return true;
+    return false;
+}

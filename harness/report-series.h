@@ -1,0 +1,49 @@
+/* A results file's records grouped the way plots and reports show them: one
+ * section per kernel and parameters, and in it one series per mode and schedule
+ * (one line on a chart), points sorted by worker count. */
+#ifndef PB_REPORT_SERIES_H
+#define PB_REPORT_SERIES_H
+
+#include "resultsfile.h"
+
+struct pb_series {
+    const char *mode, *schedule;
+    char title[160];            /* "threads", or "threads (static)" when the mode ran several schedules */
+    const struct pb_rf_record **pts;   /* every record of the series, by workers */
+    size_t npts;
+    double amdahl_f, amdahl_stderr;    /* NAN when there is no fit */
+    double amdahl_scale;        /* fitted curve over serial: serial median / fitted T1 (1 when fitted to speedups) */
+    size_t amdahl_points;
+    bool amdahl_from_file;      /* analysis[] of the results file, else fitted here */
+};
+
+struct pb_section {
+    const char *kernel, *params_text, *unit;
+    char slug[48];              /* safe in a file name: "primes", "primes-2" */
+    const struct pb_rf_record **recs;  /* the section's records in file order */
+    size_t nrecs;
+    struct pb_series *series;
+    size_t nseries;
+    unsigned max_workers;       /* largest worker count with a valid record, 0 when none */
+    double serial_s;            /* median of the valid serial run, NAN when none */
+    size_t nbad;                /* records not valid */
+};
+
+struct pb_sections {
+    struct pb_section *s;
+    size_t n;
+};
+
+/* Group rf's records.  Returns 0, -1 when out of memory. */
+int pb_sections_build(const struct pb_rfile *rf, struct pb_sections *out);
+void pb_sections_free(struct pb_sections *ss);
+
+/* The valid record of series `s` at `workers`, or NULL. */
+const struct pb_rf_record *pb_series_at(const struct pb_series *s, unsigned workers);
+/* The section of `ss` with this kernel and parameters, or NULL. */
+const struct pb_section *pb_section_find(const struct pb_sections *ss, const char *kernel,
+                                         const char *params_text);
+/* Whether `mode` runs workers as processes rather than threads. */
+bool pb_mode_is_process(const char *mode);
+
+#endif

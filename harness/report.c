@@ -1,0 +1,352 @@
+/* What report.md and report.html say, in the order a reader needs it. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fmtnum.h"
+#include "fsutil.h"
+#include "report-stats.h"
+#include "report.h"
+
+const struct pb_chart pb_report_charts[] = {
+    {"speedup", "Speedup versus workers (ideal line, Amdahl fit dotted)"},
+    {"efficiency", "Parallel efficiency versus workers"},
+    {"time", "Median time per run at each worker count (95% CI)"},
+    {"throughput", "Throughput versus workers"},
+    {"imbalance", "Load imbalance versus workers"},
+};
+const size_t pb_report_ncharts = sizeof pb_report_charts / sizeof *pb_report_charts;
+
+void pb_shell_join(struct pb_tb *b, const cJSON *argv)
+{
+    const cJSON *a;
+    bool first = true;
+    cJSON_ArrayForEach(a, argv) {
+        const char *s = cJSON_GetStringValue(a);
+        if (!s)
+            continue;
+        pb_tb_puts(b, first ? "" : " ");
+        first = false;
+        if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                            "-_=.,/:+@%") == strlen(s)) {
+            pb_tb_puts(b, s);
+            continue;
+        }
+        pb_tb_puts(b, "'");
+        for (; *s; s++)
+            if (*s == '\'')
+                pb_tb_puts(b, "'\\''");
+            else
+                pb_tb_putn(b, s, 1);
+        pb_tb_puts(b, "'");
+    }
+}
+
+/* A key/value table row. */
+static void kv(struct pb_doc *d, const char *k, const char *v)
+{
+    const char *cells[] = {k, v && v[0] ? v : "\xe2\x80\x93"};
+    pb_doc_row(d, false, cells);
+}
+
+/* The topology picture only when its name is a plain file in the results directory. */
+static bool topology_picture(const struct pb_rfile *rf)
+{
+    const char *p = rf->sys.topology_picture;
+    if (!p[0] || p[0] == '/' || strstr(p, "..") || strchr(p, '\\'))
+        return false;
+    char path[8400];
+    snprintf(path, sizeof path, "%s/%s", rf->dir, p);
+    return pb_is_file(path);
+}
+
+static void machine(struct pb_doc *d, const struct pb_rfile *rf)
+{
+    const struct pb_rf_system *y = &rf->sys;
+    char buf[512], b1[32], b2[32], b3[32];
+    pb_doc_heading(d, 2, "machine", "Machine");
+    static const char *const head[] = {"", ""};
+    pb_doc_table(d, 2, head, "ll");
+    kv(d, "Host", y->host);
+    kv(d, "CPU", y->cpu_model);
+    int n = snprintf(buf, sizeof buf, "%.0f cores, %.0f PUs", y->cores, y->pus);
+    if (!isnan(y->packages))
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ", %.0f package%s", y->packages,
+                      y->packages == 1 ? "" : "s");
+    n += snprintf(buf + n, sizeof buf - (size_t)n, y->pus > y->cores ? ", SMT (%.0f per core)" : ", no SMT",
+                  y->pus / y->cores);
+    if (!isnan(y->numa_nodes))
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ", %.0f NUMA node%s", y->numa_nodes,
+                      y->numa_nodes == 1 ? "" : "s");
+    if (!isnan(y->l3_domains))
+        snprintf(buf + n, sizeof buf - (size_t)n, ", %.0f L3 domain%s", y->l3_domains,
+                 y->l3_domains == 1 ? "" : "s");
+    kv(d, "Topology", buf);
+    snprintf(buf, sizeof buf, "L1d %s, L2 %s, L3 %s", pb_fmt_bytes(y->l1d_bytes, b1, sizeof b1),
+             pb_fmt_bytes(y->l2_bytes, b2, sizeof b2), pb_fmt_bytes(y->l3_bytes, b3, sizeof b3));
+    kv(d, "Caches (per instance)", buf);
+    kv(d, "Memory", pb_fmt_bytes(y->memory_bytes, b1, sizeof b1));
+    snprintf(buf, sizeof buf, "%s%s%s", y->os, y->os[0] && y->kernel[0] ? ", " : "", y->kernel);
+    kv(d, "OS", buf);
+    snprintf(buf, sizeof buf, "%s%s%s", y->compiler, y->build_type[0] ? ", build type " : "",
+             y->build_type);
+    kv(d, "Compiler", buf);
+    kv(d, "Flags", y->cflags);
+    snprintf(buf, sizeof buf, "%s%s%s%s", y->parbench_version, y->git_revision[0] ? " (git " : "",
+             y->git_revision, y->git_revision[0] ? ")" : "");
+    kv(d, "parbench", buf);
+    kv(d, "Started", y->start_time);
+    pb_doc_table_end(d);
+    if (topology_picture(rf)) {
+        const char *src[] = {y->topology_picture}, *alt[] = {"Topology of the machine (hwloc)"};
+        pb_doc_figures(d, 1, src, NULL, alt);
+    }
+}
+
+/* The smallest and largest number of timed runs over the records. */
+static void reps_range(const struct pb_rfile *rf, size_t *lo, size_t *hi)
+{
+    *lo = (size_t)-1;
+    *hi = 0;
+    for (size_t i = 0; i < rf->nrec; i++) {
+        size_t n = rf->rec[i].ntimes;
+        if (n == 0)
+            continue;   /* failed before its first run */
+        if (n < *lo)
+            *lo = n;
+        if (n > *hi)
+            *hi = n;
+    }
+    if (*hi == 0)
+        *lo = 0;   /* no record has a run */
+}
+
+static void method(struct pb_doc *d, const struct pb_rfile *rf)
+{
+    const struct pb_rf_method *m = &rf->method;
+    const struct pb_rf_preflight *p = &rf->preflight;
+    char buf[512];
+    pb_doc_heading(d, 2, "method", "Method");
+    if (rf->sys.command_line) {
+        struct pb_tb t = {0};
+        pb_shell_join(&t, rf->sys.command_line);
+        pb_doc_code(d, pb_tb_str(&t));
+        pb_tb_free(&t);
+    }
+    static const char *const head[] = {"", ""};
+    pb_doc_table(d, 2, head, "ll");
+    size_t lo, hi;
+    reps_range(rf, &lo, &hi);
+    if (lo == hi)
+        snprintf(buf, sizeof buf, "%zu timed runs per configuration", lo);
+    else
+        snprintf(buf, sizeof buf, "%zu to %zu timed runs per configuration", lo, hi);
+    kv(d, "Repetitions", buf);
+    if (m->present) {
+        if (!isnan(m->fixed_reps))
+            snprintf(buf, sizeof buf, "fixed at %.0f runs", m->fixed_reps);
+        else
+            snprintf(buf, sizeof buf,
+                     "repeat until the 95%% CI of the median is within \xc2\xb1%g%% "
+                     "(at least %.0f, at most %.0f runs, at most %g s per configuration)",
+                     m->precision_pct, m->min_reps, m->max_reps, m->time_cap_s);
+        kv(d, "Precision target", buf);
+        snprintf(buf, sizeof buf, "%.0f untimed run%s first", m->warmup, m->warmup == 1 ? "" : "s");
+        kv(d, "Warm-up", isnan(m->warmup) ? "" : buf);
+        if (!isnan(m->seed))
+            snprintf(buf, sizeof buf, "%s, seed %.0f", m->order[0] ? m->order : "?", m->seed);
+        else
+            snprintf(buf, sizeof buf, "%s", m->order);
+        kv(d, "Order of configurations", buf);
+        kv(d, "Scaling", m->scaling);
+        if (!isnan(m->time_budget_s)) {
+            snprintf(buf, sizeof buf, "%g s", m->time_budget_s);
+            kv(d, "Time budget", buf);
+        }
+    }
+    /* Placement as the records state it; one line per distinct setting. */
+    struct pb_tb t = {0};
+    for (size_t i = 0; i < rf->nrec; i++) {
+        const struct pb_rf_record *r = &rf->rec[i];
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(rf->rec[j].bind, r->bind) == 0 && strcmp(rf->rec[j].policy, r->policy) == 0;
+        if (!seen && (r->bind[0] || r->policy[0]))
+            pb_tb_printf(&t, "%sbind %s, policy %s", t.len ? "; " : "", r->bind[0] ? r->bind : "?",
+                         r->policy[0] ? r->policy : "?");
+    }
+    kv(d, "Placement", pb_tb_str(&t));
+    pb_tb_free(&t);
+    if (p->present) {
+        snprintf(buf, sizeof buf, "%.2f %.2f %.2f", p->loadavg[0], p->loadavg[1], p->loadavg[2]);
+        kv(d, "Load average before (1, 5, 15 min)", buf);
+        if (!isnan(p->busy_cpus)) {
+            snprintf(buf, sizeof buf, "%.0f", p->busy_cpus);
+            kv(d, "Busy CPUs before", buf);
+        }
+        kv(d, "CPU frequency governor", p->governor[0] ? p->governor : "unknown");
+        kv(d, "Turbo boost", p->boost < 0 ? "unknown" : p->boost ? "on" : "off");
+        kv(d, "Hypervisor", p->hypervisor[0] ? p->hypervisor : "none detected");
+        if (!isnan(p->calibrated_mhz)) {
+            snprintf(buf, sizeof buf, "%.0f MHz", p->calibrated_mhz);
+            kv(d, "Measured clock", buf);
+        }
+        kv(d, "Performance counters", p->perf_counters < 0 ? "unknown" : p->perf_counters ? "available" : "not available");
+    }
+    if (rf->sys.omp_env && rf->sys.omp_env->child) {
+        struct pb_tb e = {0};
+        const cJSON *v;
+        cJSON_ArrayForEach(v, rf->sys.omp_env)
+            pb_tb_printf(&e, "%s%s=%s", e.len ? " " : "", v->string, v->valuestring);
+        kv(d, "OpenMP environment", pb_tb_str(&e));
+        pb_tb_free(&e);
+    }
+    pb_doc_table_end(d);
+    if (p->present && p->warnings) {
+        const cJSON *w;
+        cJSON_ArrayForEach(w, p->warnings)
+            pb_doc_para(d, "warn", "Pre-flight warning: %s", w->valuestring);
+    }
+    if (!p->present)
+        pb_doc_para(d, "note",
+                    "This results file (schema %d) has no pre-flight check; confidence intervals "
+                    "below are computed from the runs (95%%, order statistics, needs 6 runs or more).",
+                    rf->schema);
+}
+
+/* One table row per record: failures shown with their error, never hidden. */
+static void record_row(struct pb_doc *d, const struct pb_rf_record *r)
+{
+    char workers[16], runs[16], med[48], ci[64], thr[48], sp[32], eff[32], valid[1200];
+    snprintf(workers, sizeof workers, "%u", r->workers);
+    snprintf(runs, sizeof runs, "%zu", r->ntimes);
+    pb_fmt_time(r->valid || r->ntimes ? r->median_s : NAN, med, sizeof med);
+    double lo = r->ci_low_s, hi = r->ci_high_s;
+    if (isnan(lo) || isnan(hi))
+        pb_rs_median_ci(r->times_s, r->ntimes, &lo, &hi);
+    if (!r->ntimes)
+        lo = hi = NAN;
+    pb_fmt_time_range(lo, hi, r->median_s, ci, sizeof ci);
+    pb_fmt_si(r->valid ? r->throughput : NAN, thr, sizeof thr);
+    if (isnan(r->speedup) || !r->valid)
+        snprintf(sp, sizeof sp, "\xe2\x80\x93");
+    else
+        snprintf(sp, sizeof sp, "%.2f", r->speedup);
+    double e = !isnan(r->efficiency) ? r->efficiency : r->speedup / r->workers;
+    if (isnan(e) || !r->valid)
+        snprintf(eff, sizeof eff, "\xe2\x80\x93");
+    else
+        snprintf(eff, sizeof eff, "%.0f%%", 100 * e);
+    if (r->valid)
+        snprintf(valid, sizeof valid, "yes");
+    else
+        snprintf(valid, sizeof valid, "no: %s%s%.1000s", r->status, r->error[0] ? ": " : "", r->error);
+    const char *cells[] = {r->mode, workers, r->schedule, runs, med, ci, thr, sp, eff, valid};
+    pb_doc_row(d, !r->valid, cells);
+}
+
+static void kernel_section(struct pb_doc *d, const struct pb_report_in *in, size_t k)
+{
+    const struct pb_section *sec = &in->ss->s[k];
+    char id[64], head[600], unit[96];
+    snprintf(id, sizeof id, "kernel-%s", sec->slug);
+    snprintf(head, sizeof head, "Kernel %s", sec->kernel);
+    pb_doc_heading(d, 2, id, head);
+    const char *size = sec->nrecs ? sec->recs[0]->size : "";
+    pb_doc_para(d, NULL, "Parameters: %s%s%s. %zu configuration%s, %zu not valid.",
+                sec->params_text[0] ? sec->params_text : "(none)", size[0] ? "; size preset " : "",
+                size, sec->nrecs, sec->nrecs == 1 ? "" : "s", sec->nbad);
+    snprintf(unit, sizeof unit, "throughput (%s/s)", sec->unit[0] ? sec->unit : "units");
+    const char *cols[] = {"mode", "workers", "schedule", "runs", "median", "95% CI of median",
+                          unit, "speedup", "efficiency", "valid"};
+    pb_doc_table(d, 10, cols, "lrlrrrrrrl");
+    for (size_t i = 0; i < sec->nseries; i++)
+        for (size_t j = 0; j < sec->series[i].npts; j++)
+            record_row(d, sec->series[i].pts[j]);
+    pb_doc_table_end(d);
+    size_t no_ci = 0;
+    for (size_t i = 0; i < sec->nrecs; i++) {
+        const struct pb_rf_record *r = sec->recs[i];
+        double lo, hi;
+        if ((isnan(r->ci_low_s) || isnan(r->ci_high_s)) && !pb_rs_median_ci(r->times_s, r->ntimes, &lo, &hi))
+            no_ci++;
+    }
+    if (no_ci)
+        pb_doc_para(d, "note",
+                    "A dash in the CI column: fewer than 6 runs, too few for a 95%% confidence "
+                    "interval of the median (it needs at least 6).");
+    /* Warnings parbench run attached to records (schema 2). */
+    size_t nwarn = 0;
+    for (size_t i = 0; i < sec->nrecs; i++)
+        nwarn += (size_t)cJSON_GetArraySize(sec->recs[i]->warnings);
+    if (nwarn)
+        pb_doc_para(d, NULL, "Warnings from parbench run about these measurements:");
+    for (size_t i = 0; i < sec->nrecs; i++) {
+        const struct pb_rf_record *r = sec->recs[i];
+        const cJSON *w;
+        cJSON_ArrayForEach(w, r->warnings)
+            pb_doc_item(d, "%s at %u worker%s (%s): %s", r->mode, r->workers,
+                        r->workers == 1 ? "" : "s", r->schedule, w->valuestring);
+    }
+    if (!in->plotted || !in->plotted[k])
+        return;
+    const char *src[8], *link[8], *alt[8];
+    char s[8][160], l[8][160];
+    for (size_t c = 0; c < pb_report_ncharts && c < 8; c++) {
+        /* SVG in the page (sharp at any zoom), PNG in Markdown (renders everywhere). */
+        snprintf(s[c], sizeof s[c], "plots/%s-%s.%s", sec->slug, pb_report_charts[c].script,
+                 d->kind == PB_DOC_HTML ? "svg" : "png");
+        snprintf(l[c], sizeof l[c], "plots/%s-%s.png", sec->slug, pb_report_charts[c].script);
+        src[c] = s[c];
+        link[c] = l[c];
+        alt[c] = pb_report_charts[c].caption;
+    }
+    pb_doc_figures(d, pb_report_ncharts, src, link, alt);
+}
+
+static void skipped(struct pb_doc *d, const struct pb_rfile *rf)
+{
+    if (!rf->nskip)
+        return;
+    pb_doc_heading(d, 2, "skipped", "Configurations not run");
+    for (size_t i = 0; i < rf->nskip; i++) {
+        const struct pb_rf_skip *s = &rf->skip[i];
+        pb_doc_item(d, "%s %s at %.0f workers (%s): %s", s->kernel, s->mode, s->workers,
+                    s->schedule, s->reason[0] ? s->reason : "no reason given");
+    }
+}
+
+void pb_report_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_report_in *in)
+{
+    const struct pb_rfile *rf = in->rf;
+    char title[600];
+    snprintf(title, sizeof title, "parbench report: %s", rf->sys.host);
+    pb_doc_begin(d, kind, title);
+    pb_doc_heading(d, 1, "top", title);
+    pb_doc_para(d, "note", "%s, measured %s on %s; parbench %s. Results: results.json, results.csv.",
+                rf->sys.cpu_model, rf->sys.start_time[0] ? rf->sys.start_time : "(time unknown)",
+                rf->sys.host, rf->sys.parbench_version[0] ? rf->sys.parbench_version : "?");
+    if (in->no_plots)
+        pb_doc_para(d, "warn", "No charts: %s", in->no_plots);
+
+    pb_doc_heading(d, 2, "contents", "Contents");
+    pb_doc_link_item(d, "#findings", "Findings");
+    pb_doc_link_item(d, "#machine", "Machine");
+    pb_doc_link_item(d, "#method", "Method");
+    for (size_t k = 0; k < in->ss->n; k++) {
+        char href[64], text[600];
+        snprintf(href, sizeof href, "#kernel-%s", in->ss->s[k].slug);
+        snprintf(text, sizeof text, "Kernel %s", in->ss->s[k].kernel);
+        pb_doc_link_item(d, href, text);
+    }
+
+    pb_doc_heading(d, 2, "findings", "Findings");
+    for (size_t i = 0; i < in->findings->n; i++)
+        pb_doc_item(d, "%s", in->findings->items[i]);
+    machine(d, rf);
+    method(d, rf);
+    for (size_t k = 0; k < in->ss->n; k++)
+        kernel_section(d, in, k);
+    skipped(d, rf);
+    pb_doc_end(d);
+}

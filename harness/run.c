@@ -1,0 +1,220 @@
+/* Planning and preparing one `parbench run`: placement plans, kernel
+ * parameters (with --set and weak scaling), prepared inputs, configurations. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "pb.h"
+#include "run.h"
+
+static int apply_sets(const struct pb_run_opts *o, struct pb_base *p, size_t np, char *err,
+                      size_t errlen)
+{
+    for (size_t i = 0; i < o->nsets; i++) {
+        char buf[512];
+        if (snprintf(buf, sizeof buf, "%s", o->sets[i]) >= (int)sizeof buf) {
+            snprintf(err, errlen, "--set: value too long");
+            return -1;
+        }
+        char *eq = strchr(buf, '=');
+        char *dot = strchr(buf, '.');
+        if (!eq || !dot || dot > eq) {
+            snprintf(err, errlen, "--set '%s': expected KERNEL.PARAM=VALUE", o->sets[i]);
+            return -1;
+        }
+        *eq = *dot = '\0';
+        const struct pb_kernel *k = pb_kernel_find(buf);
+        if (!k) {
+            snprintf(err, errlen, "--set '%s': unknown kernel '%.64s'", o->sets[i], buf);
+            return -1;
+        }
+        if (pb_param_index(k, dot + 1) < 0) {
+            snprintf(err, errlen, "--set '%s': kernel %s has no parameter '%s'", o->sets[i],
+                     k->name, dot + 1);
+            return -1;
+        }
+        for (size_t j = 0; j < np; j++)
+            if (p[j].k == k && pb_params_set(&p[j].params, k, dot + 1, eq + 1, err, errlen) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+void pb_run_free(struct pb_run *r)
+{
+    for (size_t i = 0; i < r->ncfg; i++)
+        pb_outcome_free(&r->cfg[i].o);
+    free(r->cfg);
+    for (size_t i = 0; i < r->nprep; i++) {
+        pb_output_free(r->prep[i].out, r->prep[i].out_bytes);
+        if (r->prep[i].w.state && r->prep[i].k->release)
+            r->prep[i].k->release(&r->prep[i].w);
+    }
+    free(r->prep);
+    for (size_t i = 0; i < r->nplans; i++)
+        pb_placement_free(r->plans[i].pl);
+    pb_sweep_free(&r->sweep);
+    if (r->res_open)
+        pb_results_close(&r->res);
+    pb_topo_free(r->topo);
+}
+
+/* The placement plan for `workers`, made once. */
+static struct pb_placement *plan_for(struct pb_run *r, unsigned workers, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < r->nplans; i++)
+        if (r->plans[i].workers == workers)
+            return r->plans[i].pl;
+    struct pb_plan_slot *s = &r->plans[r->nplans];
+    if (pb_placement_make(&s->pl, r->topo, workers, &r->o.place, err, errlen) != 0)
+        return NULL;
+    s->workers = workers;
+    r->nplans++;
+    return s->pl;
+}
+
+/* Weak scaling: multiply the kernel's scale parameter by `factor`.  A
+ * scale_param "hi-lo" scales the span: hi' = lo + (hi - lo) * factor. */
+static int scale_params(const struct pb_kernel *k, struct pb_params *p, unsigned factor,
+                        char *err, size_t errlen)
+{
+    if (!k->scale_param) {
+        snprintf(err, errlen, "--scaling weak: kernel %s names no parameter to scale", k->name);
+        return -1;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s", k->scale_param);
+    char *dash = strchr(name, '-');
+    if (dash)
+        *dash++ = '\0';
+    int i = pb_param_index(k, name), b = dash ? pb_param_index(k, dash) : -1;
+    if (i < 0 || (dash && b < 0) || k->params[i].type == PB_PARAM_STRING) {
+        snprintf(err, errlen, "kernel %s: scale parameter '%s' is not a numeric parameter",
+                 k->name, k->scale_param);
+        return -1;
+    }
+    char text[64];
+    if (k->params[i].type == PB_PARAM_U64) {
+        uint64_t base = b >= 0 ? p->v[b].u : 0, v = p->v[i].u;
+        uint64_t span = v > base ? v - base : 0;
+        if (span > (UINT64_MAX - base) / factor) {
+            snprintf(err, errlen, "--scaling weak: %s.%s=%s times %u overflows", k->name, name,
+                     p->text[i], factor);
+            return -1;
+        }
+        snprintf(text, sizeof text, "%llu", (unsigned long long)(base + span * factor));
+    } else {
+        double base = b >= 0 ? p->v[b].d : 0;
+        snprintf(text, sizeof text, "%.17g", base + (p->v[i].d - base) * factor);
+    }
+    char why[PB_ERRLEN - 64];   /* room for the prefix below */
+    if (pb_params_set(p, k, name, text, why, sizeof why) != 0) {
+        snprintf(err, errlen, "--scaling weak at %u workers: %s", factor, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Prepare kernel `b` at `scale` (once) and return it, or NULL with `err`. */
+static struct pb_prepared *prepare_at(struct pb_run *r, const struct pb_base *b, unsigned scale,
+                                      char *err, size_t errlen)
+{
+    for (size_t i = 0; i < r->nprep; i++)
+        if (r->prep[i].k == b->k && r->prep[i].scale == scale)
+            return &r->prep[i];
+    struct pb_prepared *p = &r->prep[r->nprep];
+    *p = (struct pb_prepared){.k = b->k, .params = b->params, .base = &b->params, .scale = scale};
+    if (r->o.weak && scale_params(b->k, &p->params, scale, err, errlen) != 0)
+        return NULL;
+    if (scale > 1)
+        pb_info("preparing %s (%s, x%u for weak scaling)", b->k->name, pb_size_name(r->o.size),
+                scale);
+    else
+        pb_info("preparing %s (%s)", b->k->name, pb_size_name(r->o.size));
+    if (b->k->prepare(&p->w, &p->params, err, errlen) != 0)
+        return NULL;
+    r->nprep++;
+    p->out_bytes = p->w.ntasks * p->w.out_size;
+    p->out = pb_output_alloc(p->out_bytes);
+    if (!p->out) {
+        snprintf(err, errlen, "%s: cannot map %zu bytes for the output", b->k->name, p->out_bytes);
+        return NULL;
+    }
+    return p;
+}
+
+/* Every configuration in the plain order: kernel, mode, workers, schedule;
+ * serial once per kernel (one worker, no schedule). */
+static int build_configs(struct pb_run *r, char *err, size_t errlen)
+{
+    size_t most = 0;
+    for (size_t m = 0; m < r->o.nmodes; m++)
+        most += strcmp(r->o.modes[m]->name, "serial") == 0 ? 1 : r->nworkers * r->o.nschedules;
+    most *= r->nbases;
+    r->cfg = calloc(most ? most : 1, sizeof *r->cfg);
+    r->prep = calloc(r->nbases * (r->nworkers + 1), sizeof *r->prep);
+    if (!r->cfg || !r->prep) {
+        snprintf(err, errlen, "out of memory for %zu configurations", most);
+        return -1;
+    }
+    size_t cap = r->o.rule.fixed_reps ? r->o.rule.fixed_reps : r->o.rule.max_reps;
+    for (size_t i = 0; i < r->nbases; i++)
+        for (size_t m = 0; m < r->o.nmodes; m++) {
+            const struct pb_mode *mode = r->o.modes[m];
+            bool serial = strcmp(mode->name, "serial") == 0;
+            for (size_t wi = 0; wi < (serial ? 1 : r->nworkers); wi++)
+                for (size_t s = 0; s < (serial ? 1 : r->o.nschedules); s++) {
+                    unsigned workers = serial ? 1 : r->workers[wi];
+                    struct pb_prepared *p =
+                        prepare_at(r, &r->bases[i], r->o.weak ? workers : 1, err, errlen);
+                    struct pb_placement *pl = p ? plan_for(r, workers, err, errlen) : NULL;
+                    if (!pl)
+                        return -1;
+                    struct pb_run_config *c = &r->cfg[r->ncfg++];
+                    c->p = p;
+                    c->c = (struct pb_config){
+                        .kernel = p->k, .params = &p->params,
+                        .base_params = r->o.weak ? p->base : &p->params,
+                        .weak_scaling = r->o.weak, .scale = p->scale, .w = &p->w, .mode = mode,
+                        .plan = {.workers = workers,
+                                 .schedule = serial ? PB_SCHED_STATIC : r->o.schedules[s],
+                                 .chunk = r->o.chunk, .timeout_s = r->o.timeout_s,
+                                 .placement = pl, .params = &p->params},
+                        .place = &r->o.place, .warmup = (unsigned)r->o.warmup};
+                    snprintf(c->label, sizeof c->label, "%s %s workers=%u %s", p->k->name,
+                             mode->name, workers, pb_schedule_name(c->c.plan.schedule));
+                    if (pb_outcome_init(&c->o, workers, cap) != 0) {
+                        snprintf(err, errlen, "out of memory for %zu runs", cap);
+                        return -1;
+                    }
+                }
+        }
+    return 0;
+}
+
+int pb_run_prepare(struct pb_run *r, char *err, size_t errlen)
+{
+    if (pb_topo_load(&r->topo, NULL, NULL, err, errlen) != 0)
+        return -1;
+    const char *wt = r->o.workers_text;
+    if (strcmp(wt, "auto") == 0 || strcmp(wt, "all") == 0)
+        r->nworkers = pb_topo_ladder(r->topo, strcmp(wt, "all") == 0, r->workers, MAX_WORKERS);
+    else if (pb_parse_counts("--workers", wt, MAX_WORKERS, r->workers, MAX_WORKERS, &r->nworkers,
+                             err, errlen) != 0)
+        return -1;
+    /* Every placement before any work, so a bad plan never costs a long sweep. */
+    for (size_t i = 0; i < r->nworkers; i++)
+        if (!plan_for(r, r->workers[i], err, errlen))
+            return -1;
+    for (size_t i = 0; i < r->o.nkernels; i++, r->nbases++) {
+        r->bases[i].k = r->o.kernels[i];
+        if (pb_params_init(&r->bases[i].params, r->bases[i].k, r->o.size, err, errlen) != 0)
+            return -1;
+    }
+    if (apply_sets(&r->o, r->bases, r->nbases, err, errlen) != 0)
+        return -1;
+    return build_configs(r, err, errlen);
+}
+

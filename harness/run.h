@@ -1,0 +1,117 @@
+/* One `parbench run`: its options, its configurations and their prepared
+ * inputs, and the sweep that measures them.  cmd-run.c parses and reports;
+ * run.c plans and prepares; run-sweep.c drives the sweep and the checkpoints. */
+#ifndef PB_RUN_H
+#define PB_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "measure.h"
+#include "placement.h"
+#include "progress.h"
+#include "results.h"
+#include "sweep.h"
+
+#define MAX_KERNELS 32
+#define MAX_MODES 32
+#define MAX_WORKERS 1024   /* the sane bound on -w */
+#define MAX_SETS 64
+
+struct pb_run_opts {
+    const struct pb_kernel *kernels[MAX_KERNELS];
+    size_t nkernels;
+    const struct pb_mode *modes[MAX_MODES];
+    size_t nmodes;
+    const char *workers_text;          /* "auto", "all" or a list */
+    enum pb_size size;
+    unsigned long long warmup, chunk;
+    struct pb_stop_rule rule;          /* adaptive repetitions, or fixed_reps */
+    double precision_pct;
+    enum pb_schedule schedules[3];
+    size_t nschedules;
+    double timeout_s;
+    struct pb_place_opts place;
+    const char *outdir;
+    const char *sets[MAX_SETS];
+    size_t nsets;
+    unsigned long long seed;
+    bool seed_given;
+    bool sequential;                   /* --order sequential */
+    bool weak;                         /* --scaling weak */
+    double time_budget_s;              /* <= 0: none */
+    bool fail_fast, quiet;
+};
+
+/* A kernel's parameters after the size preset and --set, before any scaling. */
+struct pb_base {
+    const struct pb_kernel *k;
+    struct pb_params params;
+};
+
+/* One kernel at one scale: its prepared input, shared by all its configurations. */
+struct pb_prepared {
+    const struct pb_kernel *k;
+    struct pb_params params;          /* as run */
+    const struct pb_params *base;     /* before weak scaling */
+    unsigned scale;                   /* 1, or the worker count under weak scaling */
+    struct pb_workload w;
+    void *out;                        /* shared by its configurations, poisoned before each run */
+    size_t out_bytes;
+    bool finished;                    /* finish() already ran on a validated output */
+};
+
+struct pb_run_config {
+    struct pb_config c;
+    struct pb_prepared *p;
+    struct pb_outcome o;
+    char label[160];                  /* "primes threads workers=2 dynamic" */
+};
+
+struct pb_plan_slot {
+    unsigned workers;
+    struct pb_placement *pl;
+};
+
+/* Everything one `parbench run` holds, freed by pb_run_free. */
+struct pb_run {
+    struct pb_run_opts o;
+    struct pb_topo *topo;
+    unsigned workers[MAX_WORKERS];
+    size_t nworkers;
+    struct pb_plan_slot plans[MAX_WORKERS + 1];   /* kept alive across rounds */
+    size_t nplans;
+    struct pb_base bases[MAX_KERNELS];
+    size_t nbases;
+    struct pb_prepared *prep;
+    size_t nprep;
+    struct pb_run_config *cfg;
+    size_t ncfg;
+    struct pb_results res;
+    bool res_open;
+    struct pb_sweep sweep;
+    struct pb_progress prog;
+    unsigned shown_round;             /* progress: the round being counted */
+    size_t in_round;                  /* progress: configurations started in it */
+    size_t last_config;               /* progress: the one running now */
+    char outdir[4096];
+};
+
+/* Load the topology, list the worker counts, make every placement plan,
+ * apply --set and --scaling, prepare every kernel and list the configurations
+ * (kernel, mode, workers, schedule; serial once per kernel): every usage error
+ * is found before any timed work.  Returns 0, or -1 with `err`. */
+int pb_run_prepare(struct pb_run *r, char *err, size_t errlen);
+void pb_run_free(struct pb_run *r);
+
+/* The "method" block: how repetitions, order, CI, outliers and fits work. */
+cJSON *pb_run_method(const struct pb_run_opts *o);
+
+/* Measure every configuration (results already open in r->res), rewriting the
+ * results after every round.  Returns 0, or -1 when the results could not be
+ * written or memory ran out (after printing why). */
+int pb_run_sweep(struct pb_run *r);
+
+#endif

@@ -1,0 +1,18 @@
+# Throughput in the kernel's own unit per second versus workers, a line per mode.
+# usage: gnuplot -c throughput.gp NAME.gpvars OUTBASE
+if (ARGC < 2) { print 'usage: gnuplot -c throughput.gp NAME.gpvars OUTBASE  (writes OUTBASE.svg and OUTBASE.png)'; exit status 2 }
+varsfile = ARG1; outbase = ARG2
+# common.gp and the other shared pieces live next to this script.
+here = ARG0; n = strlen(here); while (n > 0 && here[n:n] ne '/') { n = n - 1 }
+dir = n > 0 ? here[1:n] : ''
+load dir.'common.gp'
+load dir.'workerticks.gp'
+
+set title sprintf("%s: throughput versus workers\n%s", subject, machine)
+set ylabel sprintf('throughput (%s%s per second, higher is better)', thrwords, unit)
+set yrange [0:*]
+set offsets 0, 0, graph 0.06, 0
+
+plot for [i=1:nseries] datafile index (i - 1) using 1:($9 / thrscale) with linespoints \
+         lc rgb col(i) dt sdash[i] pt ptype(i) ps 1.3 lw 2.2 title stitle[i]
+load dir.'finish.gp'

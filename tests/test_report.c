@@ -1,0 +1,205 @@
+/* report/compare building blocks: the Mann–Whitney U test, the median CI,
+ * the Amdahl fit, the escapers, number formatting, and reading results files. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "fmtnum.h"
+#include "report-stats.h"
+#include "resultsfile.h"
+#include "textbuf.h"
+
+/* Two-sided p of the permutation distribution of U, by enumerating every split:
+ * an independent check of the exact path. */
+static double brute_p(const double *a, size_t na, const double *b, size_t nb)
+{
+    double all[16];
+    size_t n = na + nb;
+    for (size_t i = 0; i < na; i++)
+        all[i] = a[i];
+    for (size_t i = 0; i < nb; i++)
+        all[na + i] = b[i];
+    double u0 = 0, mean = (double)(na * nb) / 2;
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            u0 += (a[i] > b[j]) + 0.5 * (a[i] == b[j]);
+    size_t hit = 0, total = 0;
+    for (unsigned mask = 0; mask < (1u << n); mask++) {
+        if ((size_t)__builtin_popcount(mask) != na)
+            continue;
+        double u = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                if ((mask >> i & 1) && !(mask >> j & 1))
+                    u += (all[i] > all[j]) + 0.5 * (all[i] == all[j]);
+        total++;
+        hit += fabs(u - mean) >= fabs(u0 - mean) - 1e-9;
+    }
+    return (double)hit / (double)total;
+}
+
+static void test_mann_whitney(void)
+{
+    struct pb_rs_mwu m;
+    /* Completely separated 5 vs 5: U = 0, exact p = 2 / C(10, 5). */
+    const double lo[] = {1, 2, 3, 4, 5}, hi[] = {6, 7, 8, 9, 10};
+    CHECK(pb_rs_mann_whitney(lo, 5, hi, 5, &m) == 0);
+    CHECK(m.exact);
+    CHECK_NEAR(m.u, 0, 1e-12);
+    CHECK_NEAR(m.p, 2.0 / 252, 1e-12);
+    CHECK(pb_rs_mann_whitney(hi, 5, lo, 5, &m) == 0);
+    CHECK_NEAR(m.u, 25, 1e-12);
+    CHECK_NEAR(m.p, 2.0 / 252, 1e-12);
+
+    /* A textbook example with unequal sizes, against brute-force enumeration. */
+    const double a[] = {19, 22, 16, 29, 24}, b[] = {20, 11, 17, 12};
+    CHECK(pb_rs_mann_whitney(a, 5, b, 4, &m) == 0);
+    CHECK_NEAR(m.u, 17, 1e-12);
+    CHECK_NEAR(m.p, 1.0 / 9, 1e-12);
+    CHECK_NEAR(m.p, brute_p(a, 5, b, 4), 1e-12);
+    const double c[] = {0.31, 0.35, 0.29, 0.4}, d[] = {0.33, 0.36, 0.30, 0.5, 0.45, 0.41};
+    CHECK(pb_rs_mann_whitney(c, 4, d, 6, &m) == 0);
+    CHECK_NEAR(m.p, brute_p(c, 4, d, 6), 1e-12);
+
+    /* Ties: the normal approximation with tie and continuity corrections
+     * (R: wilcox.test(x, y, exact = FALSE) gives W = 58, p = 0.1329). */
+    const double x[] = {1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30};
+    const double y[] = {0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29};
+    CHECK(pb_rs_mann_whitney(x, 9, y, 9, &m) == 0);
+    CHECK(!m.exact);
+    CHECK_NEAR(m.u, 58, 1e-12);
+    CHECK_NEAR(m.p, 0.13291945818531886, 1e-9);
+
+    /* Every value equal: no evidence of any difference. */
+    const double same[] = {2, 2, 2};
+    CHECK(pb_rs_mann_whitney(same, 3, same, 3, &m) == 0);
+    CHECK_NEAR(m.p, 1, 0);
+    /* An empty side cannot be tested. */
+    CHECK(pb_rs_mann_whitney(same, 3, same, 0, &m) == 0);
+    CHECK_NEAR(m.p, 1, 0);
+
+    /* 3 vs 3 runs can never reach p < 0.05; 4 vs 4 can. */
+    CHECK_NEAR(pb_rs_mwu_min_p(3, 3), 0.1, 1e-12);
+    CHECK(pb_rs_mwu_min_p(4, 4) < 0.05);
+}
+
+static void test_median_ci(void)
+{
+    double lo, hi;
+    const double x[] = {5, 1, 4, 2, 3, 6, 9, 8, 7, 10};
+    CHECK(!pb_rs_median_ci(x, 5, &lo, &hi));
+    CHECK(isnan(lo) && isnan(hi));
+    /* n = 6: only [min, max] covers 95% (1 - 2/64). */
+    CHECK(pb_rs_median_ci(x, 6, &lo, &hi));
+    CHECK_NEAR(lo, 1, 0);
+    CHECK_NEAR(hi, 6, 0);
+    /* n = 10: P(B <= 1) = 11/1024 <= 0.025 < P(B <= 2), so [x(2), x(9)]. */
+    CHECK(pb_rs_median_ci(x, 10, &lo, &hi));
+    CHECK_NEAR(lo, 2, 0);
+    CHECK_NEAR(hi, 9, 0);
+}
+
+static void test_amdahl(void)
+{
+    const double p[] = {1, 2, 4, 8};
+    double s[4], f, se;
+    for (size_t i = 0; i < 4; i++)
+        s[i] = 1 / (0.1 + 0.9 / p[i]);
+    CHECK_EQ_U(pb_rs_amdahl_fit(p, s, 4, &f, &se), 3);
+    CHECK_NEAR(f, 0.1, 1e-12);
+    CHECK_NEAR(se, 0, 1e-9);
+    CHECK_EQ_U(pb_rs_amdahl_fit(p, s, 1, &f, &se), 0);   /* only p = 1: nothing to fit */
+    CHECK(isnan(f));
+    CHECK_EQ_U(pb_rs_amdahl_fit(p, s, 2, &f, &se), 1);
+    CHECK_NEAR(f, 0.1, 1e-12);
+    CHECK(isnan(se));
+}
+
+static void test_escapes(void)
+{
+    struct pb_tb b = {0};
+    pb_tb_html(&b, "<a href='x'>&\"</a>\x01");
+    CHECK_STR(pb_tb_str(&b), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+    pb_tb_free(&b);
+    pb_tb_md(&b, "a|b\nc_d <script> `x`");
+    CHECK_STR(pb_tb_str(&b), "a\\|b c\\_d \\<script\\> \\`x\\`");
+    pb_tb_free(&b);
+    pb_tb_gpstr(&b, "it's\na\\b");
+    CHECK_STR(pb_tb_str(&b), "'it''s a\\b'");
+    pb_tb_free(&b);
+    pb_tb_printf(&b, "%d-%s", 42, "x");
+    CHECK_STR(pb_tb_str(&b), "42-x");
+    CHECK(!b.oom);
+    pb_tb_free(&b);
+    CHECK_STR(pb_tb_str(&b), "");
+}
+
+static void test_format(void)
+{
+    char buf[64];
+    CHECK_STR(pb_fmt_time(0.11690, buf, sizeof buf), "116.9 ms");
+    CHECK_STR(pb_fmt_time(1.5, buf, sizeof buf), "1.500 s");
+    CHECK_STR(pb_fmt_time(4.2e-5, buf, sizeof buf), "42.00 \xc2\xb5s");
+    CHECK_STR(pb_fmt_time(NAN, buf, sizeof buf), "\xe2\x80\x93");
+    CHECK_STR(pb_fmt_time_range(0.1, 0.125, 0.11, buf, sizeof buf), "100.0\xe2\x80\x93" "125.0 ms");
+    CHECK_STR(pb_fmt_si(8.55e6, buf, sizeof buf), "8.55 M");
+    CHECK_STR(pb_fmt_si(999, buf, sizeof buf), "999");
+    CHECK_STR(pb_fmt_bytes(49152, buf, sizeof buf), "48 KiB");
+    CHECK_STR(pb_fmt_bytes(25325268992.0, buf, sizeof buf), "23.6 GiB");
+}
+
+static void test_load(const char *fixtures)
+{
+    char path[8192], err[1024];
+    struct pb_rfile rf;
+    snprintf(path, sizeof path, "%s/run-a", fixtures);
+    CHECK(pb_rfile_load(&rf, path, err, sizeof err) == 0);
+    CHECK_EQ_U(rf.schema, 2);
+    CHECK_EQ_U(rf.nrec, 9);
+    CHECK(rf.method.present && rf.preflight.present);
+    CHECK_EQ_U(rf.rec[2].workers, 2);
+    CHECK_EQ_U(rf.rec[0].ntimes, 6);
+    pb_rfile_free(&rf);
+
+    /* Schema 1: the schema-2 fields read as absent. */
+    snprintf(path, sizeof path, "%s/schema1/results.json", fixtures);
+    CHECK(pb_rfile_load(&rf, path, err, sizeof err) == 0);
+    CHECK_EQ_U(rf.schema, 1);
+    CHECK(!rf.method.present && !rf.preflight.present && rf.nfit == 0);
+    CHECK(rf.nrec > 0 && isnan(rf.rec[0].ci_low_s));
+    pb_rfile_free(&rf);
+
+    static const struct {
+        const char *dir, *msg;
+    } bad[] = {
+        {"wrongtype", "/wrongtype/results.json: results[3].median_s: expected a number"},
+        {"missingfield", "/missingfield/results.json: results[1].mode: missing (expected a string)"},
+        {"newer", "/newer/results.json: schema 999 is newer than this parbench understands"},
+        {"truncated", "/truncated/results.json: not valid JSON: the file ends early"},
+        {"no-such-dir", "/no-such-dir: no such results directory or file"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(path, sizeof path, "%s/%s", fixtures, bad[i].dir);
+        CHECK(pb_rfile_load(&rf, path, err, sizeof err) == -1);
+        if (!strstr(err, bad[i].msg)) {
+            fprintf(stderr, "%s: got '%s', want '%s'\n", bad[i].dir, err, bad[i].msg);
+            pb_check_failures++;
+        }
+        CHECK(!strchr(err, '\n'));
+    }
+}
+
+int main(void)
+{
+    test_mann_whitney();
+    test_median_ci();
+    test_amdahl();
+    test_escapes();
+    test_format();
+    const char *data = getenv("PB_TEST_DATA");
+    char fixtures[4096];
+    snprintf(fixtures, sizeof fixtures, "%s/../fixtures", data ? data : "tests/data");
+    test_load(fixtures);
+    CHECK_DONE();
+}

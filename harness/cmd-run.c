@@ -79,8 +79,9 @@ static void run_usage(FILE *f)
 
 static int parse_kernels(struct pb_run_opts *o, char *text, char *err, size_t errlen)
 {
-    char *names[MAX_KERNELS];
-    if (pb_split_names("--kernels", text, names, MAX_KERNELS, &o->nkernels, err, errlen) != 0)
+    char *names[MAX_KERNELS], buf[1024];
+    if (pb_split_names("--kernels", text, buf, sizeof buf, names, MAX_KERNELS, &o->nkernels, err,
+                       errlen) != 0)
         return -1;
     for (size_t i = 0; i < o->nkernels; i++) {
         o->kernels[i] = pb_kernel_find(names[i]);
@@ -99,8 +100,9 @@ static int parse_kernels(struct pb_run_opts *o, char *text, char *err, size_t er
 
 static int parse_modes(struct pb_run_opts *o, char *text, char *err, size_t errlen)
 {
-    char *names[MAX_MODES];
-    if (pb_split_names("--modes", text, names, MAX_MODES, &o->nmodes, err, errlen) != 0)
+    char *names[MAX_MODES], buf[1024];
+    if (pb_split_names("--modes", text, buf, sizeof buf, names, MAX_MODES, &o->nmodes, err,
+                       errlen) != 0)
         return -1;
     for (size_t i = 0; i < o->nmodes; i++) {
         o->modes[i] = pb_mode_find(names[i]);
@@ -119,8 +121,9 @@ static int parse_modes(struct pb_run_opts *o, char *text, char *err, size_t errl
 
 static int parse_schedules(struct pb_run_opts *o, char *text, char *err, size_t errlen)
 {
-    char *names[3];
-    if (pb_split_names("--schedule", text, names, 3, &o->nschedules, err, errlen) != 0)
+    char *names[3], buf[256];
+    if (pb_split_names("--schedule", text, buf, sizeof buf, names, 3, &o->nschedules, err,
+                       errlen) != 0)
         return -1;
     for (size_t i = 0; i < o->nschedules; i++)
         if (pb_schedule_parse(names[i], &o->schedules[i]) != 0) {

@@ -248,7 +248,7 @@ out:
 
 const struct pb_mode pb_mode_forkpool = {
     .name = "forkpool",
-    .summary = "pre-forked worker processes (like multiprocessing.Pool); chunk descriptors "
-               "go out over pipes, outputs come back through pipes and are copied into place",
+    .summary = "pre-forked processes (like multiprocessing.Pool); chunks go out and outputs "
+               "come back over pipes, copied into place",
     .execute = forkpool_execute,
 };

@@ -136,7 +136,7 @@ static int openmp_execute(const struct pb_kernel *k, const struct pb_workload *w
 const struct pb_mode pb_mode_openmp = {
     .name = "openmp",
     .summary = "an OpenMP team, each thread bound by parbench itself (not OMP_PROC_BIND); "
-               "omp for schedule(static|dynamic|guided,chunk); in place",
+               "omp for schedule(runtime) set from --schedule/--chunk; in place",
     .execute = openmp_execute,
 };
 

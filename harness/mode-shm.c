@@ -177,7 +177,7 @@ out:
 
 const struct pb_mode pb_mode_shm = {
     .name = "shm",
-    .summary = "forked worker processes take chunks from a process-shared atomic counter and "
-               "write outputs in place in MAP_SHARED memory; nothing is copied",
+    .summary = "forked processes take chunks from a process-shared atomic counter; outputs "
+               "written in place in MAP_SHARED memory",
     .execute = shm_execute,
 };

@@ -150,7 +150,7 @@ out:
 
 const struct pb_mode pb_mode_spawn = {
     .name = "spawn",
-    .summary = "a fresh fork() per chunk, at most one per worker slot (like a "
-               "multiprocessing.Process per job); outputs come back through a pipe per child",
+    .summary = "a fresh fork() per chunk, at most one per worker (like a Process per job); "
+               "outputs come back through a pipe per child",
     .execute = spawn_execute,
 };

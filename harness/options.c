@@ -100,16 +100,22 @@ int pb_parse_counts(const char *what, const char *text, unsigned max, unsigned *
     }
 }
 
-int pb_split_names(const char *what, char *text, char **items, size_t cap, size_t *n, char *err,
-                   size_t errlen)
+int pb_split_names(const char *what, const char *text, char *buf, size_t buflen, char **items,
+                   size_t cap, size_t *n, char *err, size_t errlen)
 {
     *n = 0;
-    char *save = NULL;
     if (text[0] == '\0' || text[0] == ',' || text[strlen(text) - 1] == ',' || strstr(text, ",,")) {
         snprintf(err, errlen, "%s: malformed list '%s'", what, text);
         return -1;
     }
-    for (char *tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    /* Split a copy: the text is often argv, which the results record verbatim. */
+    if (strlen(text) >= buflen) {
+        snprintf(err, errlen, "%s: list longer than %zu characters", what, buflen - 1);
+        return -1;
+    }
+    strcpy(buf, text);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*n >= cap) {
             snprintf(err, errlen, "%s: more than %zu items", what, cap);
             return -1;

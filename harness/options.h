@@ -17,8 +17,9 @@ int pb_parse_double(const char *what, const char *text, double min, double max, 
 int pb_parse_unsigned(const char *what, const char *text, unsigned long long min,
                       unsigned long long max, unsigned long long *out, char *err, size_t errlen);
 
-/* Split a comma-separated list in place into at most `cap` non-empty items. */
-int pb_split_names(const char *what, char *text, char **items, size_t cap, size_t *n, char *err,
-                   size_t errlen);
+/* Split a comma-separated list into at most `cap` non-empty items, pointing
+ * into `buf` (a copy of `text`; the text itself is left as it was). */
+int pb_split_names(const char *what, const char *text, char *buf, size_t buflen, char **items,
+                   size_t cap, size_t *n, char *err, size_t errlen);
 
 #endif

@@ -42,10 +42,14 @@ static bool same_problem(const cJSON *a, const cJSON *b)
     return same(a, b, "kernel") && same(a, b, "base_params_text") && same(a, b, "scaling");
 }
 
+/* Replace in place (pb_results_add put a null there, keeping the field order), or add. */
 static void set_num(cJSON *rec, const char *key, double v)
 {
     cJSON *item = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-    cJSON_ReplaceItemInObjectCaseSensitive(rec, key, item);
+    if (cJSON_GetObjectItemCaseSensitive(rec, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(rec, key, item);
+    else
+        cJSON_AddItemToObject(rec, key, item);
 }
 
 /* The valid record of `mode` (and `schedule` unless NULL) at one worker for rec's problem. */

@@ -4,7 +4,7 @@
  *   BLUR_VB       the vector width in bytes: 16 (SSE2, NEON), 32 (AVX2) or 64 (AVX-512)
  *   BLUR_NAME(x)  x with a suffix for that instruction set
  * and, for sets above the build's baseline, wrapping the inclusion in a target pragma.
- * The code uses GCC vector extensions (also understood by Clang): plain arithmetic on
+ * The code uses GCC vector extensions (GCC 9 or later, or Clang): plain arithmetic on
  * fixed-width vectors, which the compiler maps onto whatever the target offers.
  *
  * The vertical pass reads bytes and keeps its sums in registers across all 2r + 1 taps,

@@ -58,13 +58,17 @@ int main(void)
     CHECK(pb_parse_counts("-w", "-1", 64, out, 16, &n, err, sizeof err) == -1);
     CHECK(pb_parse_counts("-w", "", 64, out, 16, &n, err, sizeof err) == -1);
 
-    char text[] = "a,b,c";
-    char *items[4];
-    CHECK(pb_split_names("-k", text, items, 4, &n, err, sizeof err) == 0);
+    const char *text = "a,b,c";
+    char *items[4], buf[16];
+    CHECK(pb_split_names("-k", text, buf, sizeof buf, items, 4, &n, err, sizeof err) == 0);
     CHECK_EQ_U(n, 3);
     CHECK_STR(items[1], "b");
-    char bad[] = "a,,b";
-    CHECK(pb_split_names("-k", bad, items, 4, &n, err, sizeof err) == -1);
+    CHECK_STR(text, "a,b,c");   /* the caller's text is untouched */
+    CHECK(pb_split_names("-k", "a,,b", buf, sizeof buf, items, 4, &n, err, sizeof err) == -1);
+    CHECK_STR(err, "-k: malformed list 'a,,b'");
+    CHECK(pb_split_names("-k", "a,b,c,d,e", buf, sizeof buf, items, 4, &n, err, sizeof err) == -1);
+    CHECK(pb_split_names("-k", "abcdefghijklmnopq", buf, sizeof buf, items, 4, &n, err,
+                         sizeof err) == -1);
 
     double d;
     CHECK(pb_parse_double("--timeout", "1.5", 0.001, 100, &d, err, sizeof err) == 0);

@@ -52,9 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     case 4: {
-        char *items[16];
+        char *items[16], buf[256];
         size_t n;
-        pb_split_names("-k", text, items, 16, &n, err, sizeof err);
+        pb_split_names("-k", text, buf, sizeof buf, items, 16, &n, err, sizeof err);
         break;
     }
     case 5: {

@@ -1,0 +1,113 @@
+/* Scaling analysis on synthetic records: speedups, relative speedups,
+ * Karp–Flatt, weak-scaling efficiency and the Amdahl fit, without timing. */
+#include <math.h>
+
+#include <cjson/cJSON.h>
+
+#include "check.h"
+#include "scaling.h"
+
+/* A record as pb_results_add writes it, with every timing equal to `t`. */
+static cJSON *record(cJSON *records, const char *mode, int workers, double t, double work,
+                     const char *scaling, const char *params)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "kernel", "primes");
+    cJSON_AddStringToObject(r, "params_text", params);
+    cJSON_AddStringToObject(r, "base_params_text", strcmp(scaling, "weak") ? params : "hi=100");
+    cJSON_AddStringToObject(r, "mode", mode);
+    cJSON_AddNumberToObject(r, "workers", workers);
+    cJSON_AddStringToObject(r, "schedule", strcmp(mode, "serial") ? "dynamic" : "static");
+    cJSON_AddStringToObject(r, "scaling", scaling);
+    double times[6] = {t, t, t, t, t, t};
+    cJSON_AddItemToObject(r, "times_s", cJSON_CreateDoubleArray(times, 6));
+    cJSON_AddItemToObject(r, "outliers", cJSON_CreateArray());
+    cJSON_AddNumberToObject(r, "median_s", t);
+    cJSON_AddNumberToObject(r, "ci_low_s", t * 0.9);
+    cJSON_AddNumberToObject(r, "ci_high_s", t * 1.1);
+    cJSON_AddNumberToObject(r, "work", work);
+    cJSON_AddBoolToObject(r, "valid", 1);
+    cJSON_AddItemToArray(records, r);
+    return r;
+}
+
+static double num(const cJSON *r, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void test_strong(void)
+{
+    cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
+    /* threads costs 10% over serial at one worker and follows Amdahl with f = 0.2 from there. */
+    const double ts = 1.0, t1 = 1.1;
+    cJSON *s = record(records, "serial", 1, ts, 100, "strong", "hi=100");
+    cJSON *r1 = record(records, "threads", 1, t1, 100, "strong", "hi=100");
+    cJSON *r2 = record(records, "threads", 2, t1 * (0.2 + 0.8 / 2), 100, "strong", "hi=100");
+    cJSON *r4 = record(records, "threads", 4, t1 * (0.2 + 0.8 / 4), 100, "strong", "hi=100");
+    cJSON *other = record(records, "threads", 2, 0.1, 10, "strong", "hi=10");   /* another problem */
+    pb_scaling_update(records, analysis);
+
+    CHECK_NEAR(num(s, "speedup"), 1, 1e-12);
+    CHECK_NEAR(num(r1, "speedup"), ts / t1, 1e-12);
+    CHECK_NEAR(num(r4, "speedup"), ts / (t1 * 0.4), 1e-12);
+    CHECK_NEAR(num(r4, "efficiency"), ts / (t1 * 0.4) / 4, 1e-12);
+    CHECK_NEAR(num(r4, "speedup_ci_low"), ts / (t1 * 0.4 * 1.1), 1e-12);
+    CHECK_NEAR(num(r4, "speedup_ci_high"), ts / (t1 * 0.4 * 0.9), 1e-12);
+    CHECK_NEAR(num(r2, "speedup_rel"), 1 / 0.6, 1e-12);
+    CHECK_NEAR(num(r4, "speedup_rel"), 1 / 0.4, 1e-12);
+    CHECK_NEAR(num(r4, "efficiency_rel"), 1 / 0.4 / 4, 1e-12);
+    CHECK(isnan(num(r1, "karp_flatt")));
+    CHECK_NEAR(num(r4, "karp_flatt"), (t1 * 0.4 / ts - 0.25) / 0.75, 1e-12);
+    CHECK(isnan(num(other, "speedup")));   /* no serial record for hi=10 */
+
+    /* One fit, threads over 1, 2, 4 workers: f = 0.2 and T1 = 1.1 exactly. */
+    CHECK_EQ_U(cJSON_GetArraySize(analysis), 1);
+    const cJSON *a = cJSON_GetArrayItem(analysis, 0);
+    CHECK_NEAR(num(a, "amdahl_serial_fraction"), 0.2, 1e-9);
+    CHECK_NEAR(num(a, "amdahl_t1_s"), 1.1, 1e-9);
+    CHECK_NEAR(num(a, "amdahl_serial_fraction_stderr"), 0, 1e-9);
+    CHECK_NEAR(num(a, "amdahl_max_speedup"), 5, 1e-6);
+    CHECK_NEAR(num(a, "points"), 3, 0);
+    CHECK_NEAR(num(a, "samples"), 18, 0);
+    CHECK_NEAR(num(a, "max_workers"), 4, 0);
+    CHECK_NEAR(num(a, "speedup_at_max"), num(r4, "speedup"), 1e-12);
+
+    /* Outliers stay out of the fit: spoil one timing of the 4-worker record and flag it. */
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(r4, "times_s"), 0,
+                             cJSON_CreateNumber(50));
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r4, "outliers"), cJSON_CreateNumber(0));
+    pb_scaling_update(records, analysis);
+    a = cJSON_GetArrayItem(analysis, 0);
+    CHECK_NEAR(num(a, "amdahl_serial_fraction"), 0.2, 1e-9);
+    CHECK_NEAR(num(a, "samples"), 17, 0);
+    cJSON_Delete(records);
+    cJSON_Delete(analysis);
+}
+
+static void test_weak(void)
+{
+    cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
+    /* Twice the work in 1.25 times the time at two workers: efficiency 2/1.25/2 = 0.8. */
+    cJSON *s = record(records, "serial", 1, 1.0, 100, "weak", "hi=100");
+    cJSON *r1 = record(records, "threads", 1, 1.0, 100, "weak", "hi=100");
+    cJSON *r2 = record(records, "threads", 2, 1.25, 200, "weak", "hi=200");
+    pb_scaling_update(records, analysis);
+    CHECK_NEAR(num(s, "efficiency"), 1, 1e-12);
+    CHECK_NEAR(num(r1, "efficiency"), 1, 1e-12);
+    CHECK_NEAR(num(r2, "efficiency"), 0.8, 1e-12);
+    CHECK_NEAR(num(r2, "speedup"), 1.6, 1e-12);       /* scaled speedup */
+    CHECK_NEAR(num(r2, "efficiency_rel"), 0.8, 1e-12);
+    CHECK(isnan(num(r2, "karp_flatt")));
+    CHECK_EQ_U(cJSON_GetArraySize(analysis), 0);      /* Amdahl is for a fixed problem */
+    cJSON_Delete(records);
+    cJSON_Delete(analysis);
+}
+
+int main(void)
+{
+    test_strong();
+    test_weak();
+    CHECK_DONE();
+}

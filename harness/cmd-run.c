@@ -437,6 +437,13 @@ int pb_cmd_run(int argc, char **argv)
         free(r);
         return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
     }
+    /* A mode compiled out is a missing resource, not a failed run: say so before any work. */
+    for (size_t i = 0; i < r->o.nmodes; i++)
+        if (r->o.modes[i]->unavailable) {
+            pb_error("mode %s is unavailable: %s", r->o.modes[i]->name, r->o.modes[i]->unavailable);
+            free(r);
+            return PB_EXIT_MISSING;
+        }
     pb_log_quiet(r->o.quiet);
     pb_progress_init(&r->prog, r->o.quiet);
     int status = PB_EXIT_OK;

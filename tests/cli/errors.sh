@@ -33,6 +33,14 @@ touch "$TMP/ro/file"
 expect_error 2 "ro/file" run -k primes "${q[@]}" -m serial -o "$TMP/ro/file/sub"
 check "nothing written under a refused output directory" test ! -e "$TMP/ro/file/sub"
 
+# A mode compiled out (openmp in the TSan build) is a missing resource: exit 4 before any work.
+unavail=$("$PARBENCH" list | awk '/^modes:/{m=1;next} m && $2 == "unavailable:" {print $1; exit}')
+if [ -n "$unavail" ]; then
+    expect_error 4 "mode $unavail is unavailable" run -m "$unavail" "${q[@]}" -k primes
+else
+    echo "ok: every mode is available in this build, so the exit-4 case cannot be shown here"
+fi
+
 # Help and version are not errors.
 check "--help exits 0" "$PARBENCH" --help
 check "run --help exits 0" "$PARBENCH" run --help

@@ -112,7 +112,12 @@ static int spawn_execute(const struct pb_kernel *k, const struct pb_workload *w,
     int rc = -1;
     if (pb_super_init(&sv, "spawn", n, plan->timeout_s, err, errlen) != 0)
         goto out;
-    pb_dispenser_init(&disp, w->ntasks, plan);
+    /* Without --chunk, dynamic chunks follow multiprocessing.Pool.map's default chunksize,
+     * ceil(tasks / (4 x workers)): a fork per task would measure little but fork(). */
+    struct pb_plan chunked = *plan;
+    if (chunked.chunk == 0 && chunked.schedule == PB_SCHED_DYNAMIC)
+        chunked.chunk = (w->ntasks + 4 * (size_t)n - 1) / (4 * (size_t)n);
+    pb_dispenser_init(&disp, w->ntasks, &chunked);
     double t0 = pb_now();
     s->startup_s = 0;
     for (;;) {

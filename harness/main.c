@@ -1,5 +1,6 @@
 /* parbench: run CPU-bound kernels under several execution models and report
  * how their speed scales with the number of cores. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +38,9 @@ static void usage(FILE *f)
 
 static void on_signal(int sig)
 {
+    int saved = errno;   /* the interrupted code may be about to read errno */
     pb_stop_signal = sig;
+    errno = saved;
 }
 
 int main(int argc, char **argv)

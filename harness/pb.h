@@ -3,6 +3,7 @@
 #define PB_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,8 +21,9 @@ enum pb_exit {
 
 #define PB_ERRLEN 512
 
-/* Set by the SIGINT/SIGTERM handler; modes poll it while waiting. */
-extern volatile sig_atomic_t pb_stop_signal;
+/* Set by the SIGINT/SIGTERM handler; modes poll it while waiting.  A lock-free
+ * atomic, not volatile sig_atomic_t, because worker threads read it too. */
+extern _Atomic int pb_stop_signal;
 
 void pb_log_quiet(bool quiet);
 /* "parbench: error: ..." on stderr, one line. */

@@ -12,7 +12,9 @@
 
 #include "pb.h"
 
-volatile sig_atomic_t pb_stop_signal;
+_Atomic int pb_stop_signal;
+/* Only lock-free atomics may be touched from a signal handler. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int must be lock-free");
 
 static bool quiet_mode;
 

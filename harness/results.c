@@ -8,45 +8,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fsutil.h"
 #include "results.h"
 #include "results-csv.h"
 #include "scaling.h"
 #include "stats.h"
 
-/* mkdir -p: every missing parent, mode 0755. */
-static int make_dirs(const char *dir, char *err, size_t errlen)
-{
-    char path[4096], eb[128];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-        snprintf(err, errlen, "%s: path too long", dir);
-        return -1;
-    }
-    for (char *p = path + 1;; p++) {
-        char c = *p;
-        if (c != '/' && c != '\0')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create output directory %s: %s", path,
-                     pb_strerror(errno, eb, sizeof eb));
-            return -1;
-        }
-        *p = c;
-        if (c == '\0')
-            break;
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "output path %s is not a directory", dir);
-        return -1;
-    }
-    return 0;
-}
-
 int pb_results_open(struct pb_results *r, const char *dir, cJSON *system, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    if (make_dirs(dir, err, errlen) != 0) {
+    if (pb_mkdir_p(dir, err, errlen) != 0) {
         cJSON_Delete(system);
         return -1;
     }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "results-csv.h"
 #include "mode-mpi.h"
 #include "options.h"
 #include "pb.h"
@@ -350,17 +351,6 @@ static void default_outdir(char *buf, size_t len)
     snprintf(buf, len, "results/%s-%s", host, stamp);
 }
 
-static const char *str_of(const cJSON *o, const char *key)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
-    return s ? s : "";
-}
-
-static double num_of(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
 
 static void print_summary(const cJSON *root)
 {
@@ -370,22 +360,22 @@ static void print_summary(const cJSON *root)
     const cJSON *r;
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(root, "results")) {
         char ci[16] = "-", sp[16] = "-", ef[16] = "-", med[16] = "-", thr[16] = "-";
-        double v = num_of(r, "ci_rel");
+        double v = pb_json_num(r, "ci_rel");
         if (isfinite(v))
             snprintf(ci, sizeof ci, "±%.1f%%", 100 * v);
-        if (isfinite(v = num_of(r, "speedup")))
+        if (isfinite(v = pb_json_num(r, "speedup")))
             snprintf(sp, sizeof sp, "%.2f", v);
-        if (isfinite(v = num_of(r, "efficiency")))
+        if (isfinite(v = pb_json_num(r, "efficiency")))
             snprintf(ef, sizeof ef, "%.2f", v);
-        if (isfinite(v = num_of(r, "median_s")))
+        if (isfinite(v = pb_json_num(r, "median_s")))
             snprintf(med, sizeof med, "%.4f", v);
-        if (isfinite(v = num_of(r, "throughput")))
+        if (isfinite(v = pb_json_num(r, "throughput")))
             snprintf(thr, sizeof thr, "%.4g", v);
         /* "±" is two bytes in UTF-8 but one column: pad by hand. */
         printf("%-8s %-9s %7.0f %-8s %12s %*s %4.0f %-11s %12s %-10s %7s %5s %5s\n",
-               str_of(r, "kernel"), str_of(r, "mode"), num_of(r, "workers"),
-               str_of(r, "schedule"), med, strcmp(ci, "-") ? 8 : 7, ci, num_of(r, "reps"),
-               str_of(r, "stop_reason"), thr, str_of(r, "unit"), sp, ef,
+               pb_json_str(r, "kernel"), pb_json_str(r, "mode"), pb_json_num(r, "workers"),
+               pb_json_str(r, "schedule"), med, strcmp(ci, "-") ? 8 : 7, ci, pb_json_num(r, "reps"),
+               pb_json_str(r, "stop_reason"), thr, pb_json_str(r, "unit"), sp, ef,
                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "valid")) ? "yes" : "NO");
     }
     const cJSON *a;
@@ -394,16 +384,16 @@ static void print_summary(const cJSON *root)
         if (first)
             printf("\nAmdahl fit, T(p) = T1 (f + (1 - f) / p):\n");
         first = false;
-        double f = num_of(a, "amdahl_serial_fraction");
-        double se = num_of(a, "amdahl_serial_fraction_stderr");
+        double f = pb_json_num(a, "amdahl_serial_fraction");
+        double se = pb_json_num(a, "amdahl_serial_fraction_stderr");
         char sef[32] = "";
         if (isfinite(se))
             snprintf(sef, sizeof sef, " ± %.4f", se);
         printf("  %-8s %-9s %-8s f = %.4f%s over %.0f worker counts; at %.0f workers speedup "
                "%.2f, efficiency %.2f\n",
-               str_of(a, "kernel"), str_of(a, "mode"), str_of(a, "schedule"), f, sef,
-               num_of(a, "points"), num_of(a, "max_workers"), num_of(a, "speedup_at_max"),
-               num_of(a, "efficiency_at_max"));
+               pb_json_str(a, "kernel"), pb_json_str(a, "mode"), pb_json_str(a, "schedule"), f, sef,
+               pb_json_num(a, "points"), pb_json_num(a, "max_workers"), pb_json_num(a, "speedup_at_max"),
+               pb_json_num(a, "efficiency_at_max"));
     }
 }
 

@@ -53,13 +53,13 @@ static void sb_csv_str(struct sbuf *b, const char *s)
     sb_printf(b, "\"");
 }
 
-static const char *str_of(const cJSON *o, const char *key)
+const char *pb_json_str(const cJSON *o, const char *key)
 {
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
     return s ? s : "";
 }
 
-static double num_of(const cJSON *o, const char *key)
+double pb_json_num(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
@@ -113,30 +113,30 @@ static void sb_list(struct sbuf *b, const cJSON *a)
 static void row(struct sbuf *b, const cJSON *rec)
 {
     for (size_t i = 0; i < COUNT(csv_text_cols); i++) {
-        sb_csv_str(b, str_of(rec, csv_text_cols[i]));
+        sb_csv_str(b, pb_json_str(rec, csv_text_cols[i]));
         sb_printf(b, ",");
     }
-    sb_printf(b, "%s,", str_of(rec, "schedule"));
+    sb_printf(b, "%s,", pb_json_str(rec, "schedule"));
     for (size_t i = 0; i < COUNT(csv_num_cols); i++) {
-        sb_num(b, num_of(rec, csv_num_cols[i]));
+        sb_num(b, pb_json_num(rec, csv_num_cols[i]));
         sb_printf(b, ",");
     }
     const cJSON *pl = cJSON_GetObjectItemCaseSensitive(rec, "placement");
-    sb_printf(b, "%s,%s,%s,%s,%s,", str_of(rec, "unit"),
+    sb_printf(b, "%s,%s,%s,%s,%s,", pb_json_str(rec, "unit"),
               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "valid")) ? "true" : "false",
-              str_of(rec, "status"), str_of(rec, "checksum"),
+              pb_json_str(rec, "status"), pb_json_str(rec, "checksum"),
               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pl, "on_plan")) ? "true" : "false");
-    sb_csv_str(b, str_of(rec, "error"));
+    sb_csv_str(b, pb_json_str(rec, "error"));
     sb_printf(b, ",");
     sb_list(b, cJSON_GetObjectItemCaseSensitive(rec, "times_s"));
     for (size_t i = 0; i < COUNT(csv_text_cols2); i++)
-        sb_printf(b, ",%s", str_of(rec, csv_text_cols2[i]));
+        sb_printf(b, ",%s", pb_json_str(rec, csv_text_cols2[i]));
     for (size_t i = 0; i < COUNT(csv_num_cols2); i++) {
         sb_printf(b, ",");
-        sb_num(b, num_of(rec, csv_num_cols2[i]));
+        sb_num(b, pb_json_num(rec, csv_num_cols2[i]));
     }
     sb_printf(b, ",");
-    sb_csv_str(b, str_of(rec, "base_params_text"));
+    sb_csv_str(b, pb_json_str(rec, "base_params_text"));
     sb_printf(b, ",");
     sb_list(b, cJSON_GetObjectItemCaseSensitive(rec, "outliers"));
     /* Warnings joined with " | ": they may hold commas and semicolons. */

@@ -11,4 +11,9 @@
  * when out of memory. */
 char *pb_results_csv(const cJSON *records, size_t *len);
 
+/* A record's string field ("" when absent) and number field (NAN when absent
+ * or not a number): how every reader of the in-memory table looks fields up. */
+const char *pb_json_str(const cJSON *o, const char *key);
+double pb_json_num(const cJSON *o, const char *key);
+
 #endif

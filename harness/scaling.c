@@ -10,30 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "results-csv.h"
 #include "scaling.h"
 #include "stats.h"
 
-static const char *str_of(const cJSON *o, const char *key)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
-    return s ? s : "";
-}
-
-static double num_of(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
 
 static bool valid(const cJSON *rec)
 {
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "valid")) &&
-           num_of(rec, "median_s") > 0;
+           pb_json_num(rec, "median_s") > 0;
 }
 
 static bool same(const cJSON *a, const cJSON *b, const char *key)
 {
-    return strcmp(str_of(a, key), str_of(b, key)) == 0;
+    return strcmp(pb_json_str(a, key), pb_json_str(b, key)) == 0;
 }
 
 /* Same kernel, same parameters before weak scaling, same scaling. */
@@ -58,9 +48,9 @@ static const cJSON *reference(const cJSON *records, const cJSON *rec, const char
 {
     const cJSON *o;
     cJSON_ArrayForEach(o, records)
-        if (valid(o) && same_problem(o, rec) && strcmp(str_of(o, "mode"), mode) == 0 &&
-            num_of(o, "workers") == 1 &&
-            (!schedule || strcmp(str_of(o, "schedule"), schedule) == 0))
+        if (valid(o) && same_problem(o, rec) && strcmp(pb_json_str(o, "mode"), mode) == 0 &&
+            pb_json_num(o, "workers") == 1 &&
+            (!schedule || strcmp(pb_json_str(o, "schedule"), schedule) == 0))
             return o;
     return NULL;
 }
@@ -68,22 +58,22 @@ static const cJSON *reference(const cJSON *records, const cJSON *rec, const char
 static void update_record(const cJSON *records, cJSON *rec)
 {
     double sp = NAN, sp_lo = NAN, sp_hi = NAN, sp_rel = NAN;
-    double p = num_of(rec, "workers");
+    double p = pb_json_num(rec, "workers");
     if (valid(rec)) {
-        double rate = num_of(rec, "work") / num_of(rec, "median_s");
+        double rate = pb_json_num(rec, "work") / pb_json_num(rec, "median_s");
         const cJSON *serial = reference(records, rec, "serial", NULL);
         if (serial) {
-            double srate = num_of(serial, "work") / num_of(serial, "median_s");
+            double srate = pb_json_num(serial, "work") / pb_json_num(serial, "median_s");
             sp = rate / srate;
             /* The CI of the speedup from this record's CI (the serial median taken as exact). */
-            sp_lo = num_of(rec, "work") / num_of(rec, "ci_high_s") / srate;
-            sp_hi = num_of(rec, "work") / num_of(rec, "ci_low_s") / srate;
+            sp_lo = pb_json_num(rec, "work") / pb_json_num(rec, "ci_high_s") / srate;
+            sp_hi = pb_json_num(rec, "work") / pb_json_num(rec, "ci_low_s") / srate;
         }
-        const cJSON *one = reference(records, rec, str_of(rec, "mode"), str_of(rec, "schedule"));
+        const cJSON *one = reference(records, rec, pb_json_str(rec, "mode"), pb_json_str(rec, "schedule"));
         if (one)
-            sp_rel = rate / (num_of(one, "work") / num_of(one, "median_s"));
+            sp_rel = rate / (pb_json_num(one, "work") / pb_json_num(one, "median_s"));
     }
-    bool strong = strcmp(str_of(rec, "scaling"), "weak") != 0;
+    bool strong = strcmp(pb_json_str(rec, "scaling"), "weak") != 0;
     set_num(rec, "speedup", sp);
     set_num(rec, "speedup_ci_low", sp_lo);
     set_num(rec, "speedup_ci_high", sp_hi);
@@ -113,7 +103,7 @@ static void add_points(const cJSON *rec, double *p, double *t, size_t *n)
         cJSON_ArrayForEach(k, outliers)
             out |= k->valueint == i;
         if (!out) {
-            p[*n] = num_of(rec, "workers");
+            p[*n] = pb_json_num(rec, "workers");
             t[*n] = x->valuedouble;
             (*n)++;
         }
@@ -130,7 +120,7 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
         if (valid(rec) && same_group(g, rec)) {
             cap += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rec, "times_s"));
             nrec++;
-            if (!at_max || num_of(rec, "workers") > num_of(at_max, "workers"))
+            if (!at_max || pb_json_num(rec, "workers") > pb_json_num(at_max, "workers"))
                 at_max = rec;
         }
     if (nrec < 2 || cap < 2)
@@ -150,10 +140,10 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
     if (rc != 0)
         return NULL;
     cJSON *a = cJSON_CreateObject();
-    cJSON_AddStringToObject(a, "kernel", str_of(g, "kernel"));
-    cJSON_AddStringToObject(a, "params_text", str_of(g, "params_text"));
-    cJSON_AddStringToObject(a, "mode", str_of(g, "mode"));
-    cJSON_AddStringToObject(a, "schedule", str_of(g, "schedule"));
+    cJSON_AddStringToObject(a, "kernel", pb_json_str(g, "kernel"));
+    cJSON_AddStringToObject(a, "params_text", pb_json_str(g, "params_text"));
+    cJSON_AddStringToObject(a, "mode", pb_json_str(g, "mode"));
+    cJSON_AddStringToObject(a, "schedule", pb_json_str(g, "schedule"));
     cJSON_AddNumberToObject(a, "amdahl_serial_fraction", fit.f);
     if (isfinite(fit.f_stderr))
         cJSON_AddNumberToObject(a, "amdahl_serial_fraction_stderr", fit.f_stderr);
@@ -166,13 +156,13 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
         cJSON_AddNullToObject(a, "amdahl_max_speedup");
     cJSON_AddNumberToObject(a, "points", (double)fit.points);
     cJSON_AddNumberToObject(a, "samples", (double)fit.samples);
-    cJSON_AddNumberToObject(a, "max_workers", num_of(at_max, "workers"));
+    cJSON_AddNumberToObject(a, "max_workers", pb_json_num(at_max, "workers"));
     static const char *const copied[][2] = {{"speedup_at_max", "speedup"},
                                             {"efficiency_at_max", "efficiency"},
                                             {"speedup_rel_at_max", "speedup_rel"},
                                             {"karp_flatt_at_max", "karp_flatt"}};
     for (size_t i = 0; i < sizeof copied / sizeof *copied; i++) {
-        double v = num_of(at_max, copied[i][1]);
+        double v = pb_json_num(at_max, copied[i][1]);
         if (isfinite(v))
             cJSON_AddNumberToObject(a, copied[i][0], v);
         else
@@ -191,7 +181,7 @@ void pb_scaling_update(cJSON *records, cJSON *analysis)
     /* One fit per group, from its first valid record; Amdahl's law is about a
      * fixed problem, so weak-scaling groups get none. */
     cJSON_ArrayForEach(rec, records) {
-        if (!valid(rec) || strcmp(str_of(rec, "scaling"), "strong") != 0)
+        if (!valid(rec) || strcmp(pb_json_str(rec, "scaling"), "strong") != 0)
             continue;
         bool first = true;
         const cJSON *o;

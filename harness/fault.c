@@ -40,17 +40,30 @@ int pb_fault_parse(const char *text, struct pb_fault *f)
     const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
     if (!c2)
         return -1;
+    const char *c3 = strchr(c2 + 1, ':');
     enum pb_fault_kind kind = PB_FAULT_NONE;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strlen(kinds[i].name) == (size_t)(c1 - text) &&
             strncmp(text, kinds[i].name, (size_t)(c1 - text)) == 0)
             kind = kinds[i].kind;
-    unsigned long long worker, task;
+    unsigned long long worker, task, run = 0;
+    size_t task_len = c3 ? (size_t)(c3 - c2 - 1) : strlen(c2 + 1);
     if (kind == PB_FAULT_NONE || parse_number(c1 + 1, (size_t)(c2 - c1 - 1), 1u << 20, &worker) ||
-        parse_number(c2 + 1, strlen(c2 + 1), SIZE_MAX, &task))
+        parse_number(c2 + 1, task_len, SIZE_MAX, &task) ||
+        (c3 && parse_number(c3 + 1, strlen(c3 + 1), UINT64_MAX, &run)))
         return -1;
-    *f = (struct pb_fault){.kind = kind, .worker = (unsigned)worker, .task = (size_t)task};
+    *f = (struct pb_fault){.kind = kind, .worker = (unsigned)worker, .task = (size_t)task,
+                           .any_run = c3 == NULL, .run = run};
     return 0;
+}
+
+/* The number of the current process-mode run: set in the parent, inherited by
+ * every child forked for that run. */
+static uint64_t current_run = UINT64_MAX;
+
+void pb_fault_next_run(void)
+{
+    current_run++;   /* from UINT64_MAX, the first run is 0 */
 }
 
 const struct pb_fault *pb_fault_get(void)
@@ -61,15 +74,16 @@ const struct pb_fault *pb_fault_get(void)
         loaded = true;
         const char *v = getenv("PARBENCH_FAULT");
         if (v && *v && pb_fault_parse(v, &fault) != 0)
-            pb_warn("PARBENCH_FAULT='%s' ignored: expected KIND:WORKER:TASK with KIND crash, "
-                    "exit or hang", v);
+            pb_warn("PARBENCH_FAULT='%s' ignored: expected KIND:WORKER:TASK[:RUN] with KIND "
+                    "crash, exit or hang", v);
     }
     return &fault;
 }
 
 void pb_fault_maybe(const struct pb_fault *f, unsigned worker, size_t task)
 {
-    if (f->kind == PB_FAULT_NONE || worker != f->worker || task < f->task)
+    if (f->kind == PB_FAULT_NONE || worker != f->worker || task < f->task ||
+        (!f->any_run && f->run != current_run))
         return;
     switch (f->kind) {
     case PB_FAULT_CRASH: {

@@ -795,7 +795,7 @@ static void fault_arg(struct strv *a)
     const struct pb_fault *f = pb_fault_get();
     static const char *const kinds[] = {[PB_FAULT_CRASH] = "crash", [PB_FAULT_EXIT] = "exit",
                                         [PB_FAULT_HANG] = "hang"};
-    if (f->kind == PB_FAULT_NONE)
+    if (f->kind == PB_FAULT_NONE || !f->any_run)   /* ranks outlive runs: no RUN for them */
         return;
     strv_addf(a, "--fault");
     strv_addf(a, "%s:%u:%zu", kinds[f->kind], f->worker, f->task);
@@ -1288,11 +1288,28 @@ static int mpi_execute(const struct pb_kernel *k, const struct pb_workload *w,
     return session_run(ss, w, plan, out, s, err, errlen);
 }
 
+/* The idle sessions' mpirun processes and descriptors, for the harness's leak check. */
+static struct pb_held mpi_held(void)
+{
+    struct pb_held h = {0, 0};
+    for (size_t i = 0; i < MAX_SESSIONS; i++) {
+        const struct mpi_session *ss = cache[i];
+        if (!ss)
+            continue;
+        h.children += ss->pid > 0;
+        h.fds += (ss->listen_fd >= 0) + (ss->out_fd >= 0);
+        for (unsigned r = 0; ss->ranks && r < ss->nranks; r++)
+            h.fds += ss->ranks[r].sock >= 0;
+    }
+    return h;
+}
+
 const struct pb_mode pb_mode_mpi = {
     .name = "mpi",
     .summary = "Open MPI ranks started by mpirun (one host or many); static blocks gathered "
                "with MPI_Gatherv or chunks handed out by rank 0; outputs travel through MPI",
     .execute = mpi_execute,
+    .held = mpi_held,
 };
 
 #endif

@@ -45,6 +45,12 @@ struct pb_sample {
     struct pb_worker_stat *workers;   /* nworkers entries, owned by the caller */
 };
 
+/* Descriptors and child processes (zombies included) held at one moment. */
+struct pb_held {
+    int fds;
+    int children;
+};
+
 struct pb_mode {
     const char *name;
     const char *summary;         /* one line for `parbench list` */
@@ -55,6 +61,9 @@ struct pb_mode {
     int (*execute)(const struct pb_kernel *k, const struct pb_workload *w,
                    const struct pb_plan *plan, void *out, struct pb_sample *s,
                    char *err, size_t errlen);
+    /* Optional: what the mode keeps between runs (mpi's idle sessions), so the
+     * harness's after-run leak check (leakcheck.h) does not count it.  NULL: nothing. */
+    struct pb_held (*held)(void);
 };
 
 extern const struct pb_mode *const pb_modes[];

@@ -10,11 +10,23 @@
 
 /* ---- the sweep's callbacks ------------------------------------------------ */
 
+/* After every run, failed ones most of all: nothing the run opened may outlive it. */
+static void check_leaks(struct pb_run *r, const struct pb_run_config *c)
+{
+    char msg[200];
+    if (pb_leakcheck_after(&r->leaks, msg, sizeof msg)) {
+        pb_progress_clear(&r->prog);
+        pb_warn("%s: %s", c->label, msg);
+    }
+}
+
 static int cb_warmup(void *ctx, size_t i)
 {
     struct pb_run *r = ctx;
     struct pb_run_config *c = &r->cfg[i];
-    return pb_measure_warmup(&c->c, c->p->out, &c->o);
+    int st = pb_measure_warmup(&c->c, c->p->out, &c->o);
+    check_leaks(r, c);
+    return st;
 }
 
 static int cb_sample(void *ctx, size_t i, double *time_s)
@@ -22,6 +34,7 @@ static int cb_sample(void *ctx, size_t i, double *time_s)
     struct pb_run *r = ctx;
     struct pb_run_config *c = &r->cfg[i];
     int st = pb_measure_once(&c->c, c->p->out, &c->o);
+    check_leaks(r, c);
     if (st == PB_EXIT_SIGINT) {
         /* The interrupted run is dropped; the runs before it stand. */
         c->o.status = PB_EXIT_OK;
@@ -178,6 +191,7 @@ int pb_run_sweep(struct pb_run *r)
         pb_error("out of memory for %zu configurations", r->ncfg);
         return -1;
     }
+    pb_leakcheck_init(&r->leaks);
     static const struct pb_sweep_ops ops = {
         .warmup = cb_warmup, .sample = cb_sample, .now = cb_now, .checkpoint = cb_checkpoint,
         .starting = cb_starting, .stopped = cb_stopped, .interrupted = cb_interrupted};

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "leakcheck.h"
 #include "measure.h"
 #include "placement.h"
 #include "progress.h"
@@ -96,6 +97,7 @@ struct pb_run {
     unsigned shown_round;             /* progress: the round being counted */
     size_t in_round;                  /* progress: configurations started in it */
     size_t last_config;               /* progress: the one running now */
+    struct pb_leakcheck leaks;        /* descriptors and children, checked after every run */
     char outdir[4096];
 };
 

@@ -55,6 +55,7 @@ int pb_super_init(struct pb_super *sv, const char *mode, unsigned nslots, double
     for (unsigned i = 0; i < nslots; i++)
         sv->child[i] = (struct pb_child){.cmd_fd = -1, .res_fd = -1};
     (void)pb_fault_get();   /* read here, in the parent, so children share one parse */
+    pb_fault_next_run();
     return 0;
 }
 

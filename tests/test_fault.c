@@ -1,4 +1,4 @@
-/* PARBENCH_FAULT parsing: KIND:WORKER:TASK, anything else refused. */
+/* PARBENCH_FAULT parsing: KIND:WORKER:TASK[:RUN], anything else refused. */
 #include "check.h"
 #include "fault.h"
 
@@ -15,10 +15,15 @@ int main(void)
     CHECK_EQ_U(f.kind, PB_FAULT_HANG);
     CHECK_EQ_U(f.worker, 12);
     CHECK_EQ_U(f.task, 18446744073709551615ull);
+    CHECK(f.any_run);
+    CHECK(pb_fault_parse("crash:1:5:7", &f) == 0);
+    CHECK_EQ_U(f.task, 5);
+    CHECK(!f.any_run);
+    CHECK_EQ_U(f.run, 7);
 
     static const char *const bad[] = {
         "", "crash", "crash:1", "crash:1:", "crash::5", "boom:1:5", "Crash:1:5", "crash:-1:5",
-        "crash:1:5x", "crash: 1:5", "crash:1:5:7", "crash:99999999:5", "crash:1:18446744073709551616",
+        "crash:1:5x", "crash: 1:5", "crash:1:5:7:1", "crash:1:5:", "crash:1:5:x", "crash:99999999:5", "crash:1:18446744073709551616",
         "crashx:1:5", "cras:1:5",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -34,5 +39,10 @@ int main(void)
     pb_fault_parse("exit:1:5", &f);
     pb_fault_maybe(&f, 0, 5);
     pb_fault_maybe(&f, 1, 4);
+    /* Nor does a fault for another run: this process has made no run yet, then run 0. */
+    pb_fault_parse("exit:1:5:1", &f);
+    pb_fault_maybe(&f, 1, 5);
+    pb_fault_next_run();
+    pb_fault_maybe(&f, 1, 5);
     CHECK_DONE();
 }

@@ -24,10 +24,16 @@
  * on a failure, SIGTERM to mpirun (which ends the job on every host), then
  * SIGKILL to its process group and to any rank left on this host.  mpirun
  * gets SIGTERM if the harness dies (PR_SET_PDEATHSIG) and each rank SIGKILL if
- * its mpirun or orted dies, so nothing outlives a crashed harness either. */
+ * its mpirun or orted dies, so nothing outlives a crashed harness either.
+ * Open MPI's own files -- its session directory and the shared-memory (vader)
+ * segments of the ranks -- go into a private directory per session (mode 0700,
+ * from mkdtemp, in /dev/shm), removed with everything in it when the session
+ * ends: a job killed on a crash or a timeout cannot clean up after itself, and
+ * would otherwise leave segments in /dev/shm and directories in /tmp. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <limits.h>
@@ -348,6 +354,7 @@ struct mpi_session {
     uint64_t seq;               /* RUN commands sent */
     uint64_t used;              /* the cache clock when it last ran */
     bool hung;                  /* timed out: mpirun will not end the job by itself */
+    char files[PATH_MAX];       /* the private directory for Open MPI's files, "" if none */
     char tail[TAIL_BYTES];      /* the last bytes mpirun wrote */
     size_t tail_len;
 };
@@ -456,6 +463,13 @@ static void kill_local_ranks(const struct mpi_session *ss)
     }
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    remove(path);
+    return 0;   /* whatever could not go, the rest still should */
+}
+
 /* End a session and free it.  Graceful: QUIT to every rank, then wait for
  * mpirun to finish the job.  Otherwise (or when that does not work): SIGTERM
  * to mpirun so it ends the job on every host, then SIGKILL to its process
@@ -488,6 +502,8 @@ static void session_end(struct mpi_session *ss, bool graceful)
     if (!graceful || !WIFEXITED(ss->status) || WEXITSTATUS(ss->status) != 0)
         kill_local_ranks(ss);
     close_fd(&ss->out_fd);
+    if (ss->files[0])
+        nftw(ss->files, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(ss->key);
     free(ss->ranks);
     free(ss);
@@ -870,14 +886,58 @@ static int listen_socket(int *port, char *err, size_t errlen)
     return fd;
 }
 
+/* The session's private directory for Open MPI's files, in /dev/shm (where
+ * the segments belong) or else $TMPDIR or /tmp.  Returns 0 or -1. */
+static int make_files_dir(struct mpi_session *ss, char *err, size_t errlen)
+{
+    const char *base = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
+    base = base && *base ? base : "/tmp";
+    snprintf(ss->files, sizeof ss->files, "%s/parbench-mpi.XXXXXX", base);
+    if (!mkdtemp(ss->files)) {
+        char eb[128];
+        snprintf(err, errlen, "mpi: a private directory in %s for Open MPI's files: %s", base,
+                 pb_strerror(errno, eb, sizeof eb));
+        ss->files[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* mpirun's environment: ours, with Open MPI's session directory and (when
+ * every rank is on this host) its shared-memory segments in ss->files.  Remote
+ * hosts lack that directory, so their segments stay where Open MPI puts them. */
+static void mpirun_env(const struct mpi_session *ss, struct strv *env)
+{
+    static const char *const ours[] = {"OMPI_MCA_orte_tmpdir_base=",
+                                       "OMPI_MCA_btl_vader_backing_directory="};
+    for (char **e = environ; *e; e++) {
+        bool replaced = false;
+        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+            replaced |= strncmp(*e, ours[i], strlen(ours[i])) == 0;
+        if (!replaced)
+            strv_addf(env, "%s", *e);
+    }
+    strv_addf(env, "%s%s", ours[0], ss->files);
+    if (!pb_mpi_config.hosts)
+        strv_addf(env, "%s%s", ours[1], ss->files);
+}
+
 /* Start mpirun in a process group of its own (the terminal's ^C reaches the
  * harness only, which then ends the job) that dies with the harness. */
 static int spawn_mpirun(struct mpi_session *ss, char *const argv[], char *err, size_t errlen)
 {
     char eb[128];
+    struct strv env = {0};
+    mpirun_env(ss, &env);
+    if (env.failed) {
+        strv_free(&env);
+        snprintf(err, errlen, "mpi: out of memory for mpirun's environment");
+        return -1;
+    }
     int outp[2];
     if (pipe2(outp, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "mpi: pipe: %s", pb_strerror(errno, eb, sizeof eb));
+        strv_free(&env);
         return -1;
     }
     pid_t parent = getpid();
@@ -886,6 +946,7 @@ static int spawn_mpirun(struct mpi_session *ss, char *const argv[], char *err, s
         snprintf(err, errlen, "mpi: fork: %s", pb_strerror(errno, eb, sizeof eb));
         close(outp[0]);
         close(outp[1]);
+        strv_free(&env);
         return -1;
     }
     if (pid == 0) {
@@ -905,10 +966,11 @@ static int spawn_mpirun(struct mpi_session *ss, char *const argv[], char *err, s
         /* mpirun forwards its stdin to rank 0: give it nothing to steal. */
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outp[1], 1) < 0 || dup2(outp[1], 2) < 0)
             _exit(126);
-        execv(argv[0], argv);
+        execve(argv[0], argv, env.v);
         dprintf(2, "parbench: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    strv_free(&env);
     setpgid(pid, pid);   /* also here, so the group exists before either side goes on */
     close(outp[1]);
     fcntl(outp[0], F_SETFL, O_NONBLOCK);
@@ -1123,7 +1185,7 @@ static struct mpi_session *session_start(struct strv *argv, const char *key, con
     if (cache_owner != getpid() && atexit(sessions_atexit) == 0)
         cache_owner = getpid();
     double t0 = pb_now();
-    if (spawn_mpirun(ss, argv->v, err, errlen) != 0) {
+    if (make_files_dir(ss, err, errlen) != 0 || spawn_mpirun(ss, argv->v, err, errlen) != 0) {
         session_end(ss, false);
         return NULL;
     }

@@ -41,10 +41,10 @@ pipes_of() {
     done | paste -sd' ' || true
 }
 
-# /dev/shm entries, leaving out Open MPI's own segments: the mpi mode's tests
+# /dev/shm entries, leaving out Open MPI's own segments and the mpi mode's private directories: its tests
 # may run at the same time and create and remove them.
 shm_list() {
-    ls -A /dev/shm 2>/dev/null | grep -Ev '^(vader_segment|sm_segment|ompi|open_mpi)' | sort || true
+    ls -A /dev/shm 2>/dev/null | grep -Ev '^(vader_segment|sm_segment|ompi|open_mpi|parbench-mpi\.)' | sort || true
 }
 shm_before=$(shm_list)
 

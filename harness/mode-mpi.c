@@ -1,7 +1,7 @@
 /* mpi: the tasks run in Open MPI ranks, possibly on several hosts.
  *
  * The harness is not an MPI process and does not link MPI.  A *session* is
- * one `mpirun -np W [placement] [--hostfile F] [--mpi-args] parbench-mpi-rank
+ * one `mpirun -np W [--hostfile F] -x PB_MPI_TOKEN [placement] [--mpi-args] parbench-mpi-rank
  * ...`: every rank prepares the same workload from the kernel's parameters
  * and connects back to the harness over TCP (every local IPv4 address is
  * offered, loopback first; a random token proves the caller is ours).  For
@@ -841,6 +841,8 @@ static int session_argv(const struct pb_kernel *k, const struct pb_plan *plan, s
         strv_addf(a, "--hostfile");
         strv_addf(a, "%s", pb_mpi_config.hosts);
     }
+    strv_addf(a, "-x");   /* the token, from mpirun's environment to every rank's */
+    strv_addf(a, "%s", PB_MPI_TOKEN_ENV);
     placement_args(plan, a, &rank_args, mapping, maplen);
     if (split_args(pb_mpi_config.args, a) < 0) {
         strv_free(&rank_args);
@@ -903,13 +905,15 @@ static int make_files_dir(struct mpi_session *ss, char *err, size_t errlen)
     return 0;
 }
 
-/* mpirun's environment: ours, with Open MPI's session directory and (when
- * every rank is on this host) its shared-memory segments in ss->files.  Remote
- * hosts lack that directory, so their segments stay where Open MPI puts them. */
+/* mpirun's environment: ours, with the session's token, and Open MPI's session
+ * directory and (when every rank is on this host) its shared-memory segments
+ * in ss->files.  Remote hosts lack that directory, so their segments stay
+ * where Open MPI puts them. */
 static void mpirun_env(const struct mpi_session *ss, struct strv *env)
 {
     static const char *const ours[] = {"OMPI_MCA_orte_tmpdir_base=",
-                                       "OMPI_MCA_btl_vader_backing_directory="};
+                                       "OMPI_MCA_btl_vader_backing_directory=",
+                                       PB_MPI_TOKEN_ENV "="};
     for (char **e = environ; *e; e++) {
         bool replaced = false;
         for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
@@ -920,6 +924,7 @@ static void mpirun_env(const struct mpi_session *ss, struct strv *env)
     strv_addf(env, "%s%s", ours[0], ss->files);
     if (!pb_mpi_config.hosts)
         strv_addf(env, "%s%s", ours[1], ss->files);
+    strv_addf(env, "%s%s", ours[2], ss->token);
 }
 
 /* Start mpirun in a process group of its own (the terminal's ^C reaches the
@@ -1175,8 +1180,6 @@ static struct mpi_session *session_start(struct strv *argv, const char *key, con
         session_end(ss, false);
         return NULL;
     }
-    strv_addf(argv, "--token");
-    strv_addf(argv, "%s", ss->token);
     if (argv->failed) {
         snprintf(err, errlen, "mpi: out of memory building the mpirun command");
         session_end(ss, false);

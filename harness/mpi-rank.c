@@ -2,8 +2,10 @@
  * behalf of the harness (mode-mpi.c; the protocol is in mpi-wire.h).
  *
  *   parbench-mpi-rank --kernel NAME --size SIZE [--param NAME=VALUE]...
- *                     --connect ADDR:PORT[,ADDR:PORT...] --token HEX
+ *                     --connect ADDR:PORT[,ADDR:PORT...]
  *                     [--cpusets "LIST;LIST;..."] [--fault KIND:RANK:TASK]
+ *   with the session's token in the environment, PB_MPI_TOKEN=HEX (mpirun -x
+ *   forwards it: a command line is readable by every user, an environment not)
  *
  * Every rank prepares the same workload from the kernel's parameters, calls
  * the harness back, says where it runs and whether it could prepare, and then
@@ -202,8 +204,6 @@ static int setup(struct rank *R, int argc, char **argv, char *err, size_t errlen
             size = v;
         else if (strcmp(a, "--connect") == 0)
             R->connect = v;
-        else if (strcmp(a, "--token") == 0)
-            R->token = v;
         else if (strcmp(a, "--cpusets") == 0)
             R->cpusets = v;
         else if (strcmp(a, "--fault") == 0)
@@ -215,9 +215,10 @@ static int setup(struct rank *R, int argc, char **argv, char *err, size_t errlen
             return -1;
         }
     }
+    R->token = getenv(PB_MPI_TOKEN_ENV);
     if (!kernel || !size || !R->connect || !R->token || strlen(R->token) != PB_MPI_TOKEN_LEN) {
-        snprintf(err, errlen, "needs --kernel, --size, --connect and --token (it is started by "
-                 "parbench run -m mpi)");
+        snprintf(err, errlen, "needs --kernel, --size, --connect and %s in the environment (it is "
+                 "started by parbench run -m mpi)", PB_MPI_TOKEN_ENV);
         return -1;
     }
     if (fault && pb_fault_parse(fault, &R->fault) != 0) {

@@ -18,6 +18,9 @@
 
 #define PB_MPI_MAGIC 0x70626d7069763031ull   /* "pbmpiv01" */
 #define PB_MPI_TOKEN_LEN 32                  /* hex characters of the session's secret */
+/* The variable that carries the token to the ranks (not the command line,
+ * which every local user can read in /proc). */
+#define PB_MPI_TOKEN_ENV "PB_MPI_TOKEN"
 #define PB_MPI_HOST_LEN 64
 #define PB_MPI_ERR_MAX 1024                  /* longest error text a rank sends */
 

@@ -66,6 +66,36 @@ for k in primes blur; do
     check "--chunk 3, $k: one checksum ($sums)" test "$(echo "$sums" | wc -w)" -eq 1
 done
 
+# The session's token is in the ranks' environment, never on a command line
+# (which every user can read in /proc); and Open MPI's files are in the
+# session's private directory, gone with the session.
+"$PARBENCH" run -q -k primes -m mpi -w 2 -r 400 --warmup 0 --bind none "${tiny[@]}" \
+    -o token >/dev/null 2>token.log &
+pid=$!
+ranks=""
+for _ in $(seq 100); do
+    ranks=$(pgrep -f "^$RANK" | paste -sd' ' || true)   # the ranks, not mpirun
+    [ "$(wc -w <<<"$ranks")" -ge 2 ] && break
+    sleep 0.1
+done
+sleep 0.5   # connected and running
+cmdlines=$(for p in $ranks; do tr '\0' ' ' </proc/"$p"/cmdline; echo; done 2>/dev/null)
+envs=$(for p in $ranks; do tr '\0' '\n' </proc/"$p"/environ | grep -c '^PB_MPI_TOKEN=[0-9a-f]\{32\}$'; done 2>/dev/null | paste -sd' ')
+first=${ranks%% *}
+dir=$(tr '\0' '\n' </proc/"$first"/environ 2>/dev/null | sed -n 's/^OMPI_MCA_btl_vader_backing_directory=//p')
+mode=$(stat -c %a "$dir" 2>/dev/null || echo none)
+segs=$(ls "$dir" 2>/dev/null | grep -c '^vader_segment' || true)
+kill -INT "$pid"
+wait "$pid" || true
+check "two ranks seen while running ($ranks)" test "$(wc -w <<<"$ranks")" -ge 2
+check "no token on a rank's command line" bash -c "! grep -qE -- '--token|[0-9a-f]{32}' <<<\"\$1\"" _ "$cmdlines"
+check "the token in each rank's environment ($envs)" test "$envs" = "1 1"
+check "Open MPI's files in a private directory ($dir, mode $mode)" \
+    bash -c '[[ $1 == /dev/shm/parbench-mpi.* && $2 == 700 ]]' _ "$dir" "$mode"
+check "the ranks' vader segments inside it ($segs)" test "$segs" -ge 2
+no_leftovers "after SIGINT"
+check "the private directory removed with the session" test ! -e "$dir"
+
 # 2. Binding follows parbench's plan: --bind core puts rank i on core i, as planned.
 "$PARBENCH" run -q -k primes -m mpi -w 1,2 --bind core --schedule static -r 1 --warmup 0 \
     "${tiny[@]}" -o bound >/dev/null 2>bound.log

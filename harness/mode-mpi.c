@@ -27,7 +27,7 @@
  * its mpirun or orted dies, so nothing outlives a crashed harness either.
  * Open MPI's own files -- its session directory and the shared-memory (vader)
  * segments of the ranks -- go into a private directory per session (mode 0700,
- * from mkdtemp, in /dev/shm), removed with everything in it when the session
+ * from mkdtemp, in /dev/shm, named parbench-mpi.PID.XXXXXX), removed with everything in it when the session
  * ends: a job killed on a crash or a timeout cannot clean up after itself, and
  * would otherwise leave segments in /dev/shm and directories in /tmp. */
 #define _GNU_SOURCE
@@ -894,7 +894,8 @@ static int make_files_dir(struct mpi_session *ss, char *err, size_t errlen)
 {
     const char *base = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
     base = base && *base ? base : "/tmp";
-    snprintf(ss->files, sizeof ss->files, "%s/parbench-mpi.XXXXXX", base);
+    /* Named after this process, so that what a run left can be told from another's. */
+    snprintf(ss->files, sizeof ss->files, "%s/parbench-mpi.%ld.XXXXXX", base, (long)getpid());
     if (!mkdtemp(ss->files)) {
         char eb[128];
         snprintf(err, errlen, "mpi: a private directory in %s for Open MPI's files: %s", base,

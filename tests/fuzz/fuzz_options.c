@@ -1,10 +1,11 @@
 /* Fuzz target: the parsers of command-line values.  The first byte picks the
- * parser, the rest is the text: --set values, worker lists, numbers, and
- * --cpus lists planned on a big synthetic machine. */
+ * parser, the rest is the text: --set values, worker lists, numbers (and
+ * PARBENCH_FAULT specs), and --cpus lists planned on a big synthetic machine. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "kernel.h"
 #include "options.h"
 #include "placement.h"
@@ -49,6 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned long long u;
         pb_parse_double("--timeout", text, 0.001, 1e7, &d, err, sizeof err);
         pb_parse_unsigned("--reps", text, 1, 100000, &u, err, sizeof err);
+        struct pb_fault f;   /* PARBENCH_FAULT, read from the environment */
+        if (pb_fault_parse(text, &f) != 0 && f.kind != PB_FAULT_NONE)
+            abort();   /* a refused value must leave no fault behind */
         break;
     }
     case 4: {

@@ -55,6 +55,11 @@ struct pb_mode {
     int (*execute)(const struct pb_kernel *k, const struct pb_workload *w,
                    const struct pb_plan *plan, void *out, struct pb_sample *s,
                    char *err, size_t errlen);
+    /* Optional: the threads and processes one run with `workers` workers starts on this
+     * host besides the calling thread (Linux holds both alike to RLIMIT_NPROC and
+     * pids.max), so `parbench run` can refuse a worker count the process limit cannot
+     * take before any work.  NULL: one per worker. */
+    unsigned (*tasks_started)(unsigned workers);
 };
 
 extern const struct pb_mode *const pb_modes[];

@@ -75,6 +75,16 @@ static void run_usage(FILE *f)
         "      --fail-fast       stop at the first failed configuration\n"
         "  -q, --quiet           no progress line and no informational messages\n"
         "\n"
+        "Before any kernel is prepared, the memory every input will hold (summed over\n"
+        "kernels and weak-scaling copies) must fit in 90%% of what this process may use\n"
+        "(MemAvailable, RLIMIT_AS, RLIMIT_DATA, the memory cgroup), and the most threads\n"
+        "or processes one configuration starts must fit RLIMIT_NPROC, the pids cgroup\n"
+        "and kernel.threads-max; otherwise one error line and exit status 4.\n"
+        "\n"
+        "exit status: 0 all ran and validated, 1 a configuration failed, 2 bad input,\n"
+        "3 an output failed validation, 4 a resource is missing (a mode compiled out,\n"
+        "binding unsupported, too little memory or too few processes), 130/143 interrupted.\n"
+        "\n"
         "example: parbench run -k primes,factors -m serial,threads -w 1,2 -s medium\n");
 }
 
@@ -436,11 +446,9 @@ int pb_cmd_run(int argc, char **argv)
         }
     pb_log_quiet(r->o.quiet);
     pb_progress_init(&r->prog, r->o.quiet);
-    int status = PB_EXIT_OK;
-    if (pb_run_prepare(r, err, sizeof err) != 0) {
-        status = r->topo ? PB_EXIT_USAGE : PB_EXIT_FAIL;
+    int status = pb_run_prepare(r, err, sizeof err);
+    if (status != PB_EXIT_OK)
         goto fail;
-    }
     if (r->o.outdir)
         snprintf(r->outdir, sizeof r->outdir, "%s", r->o.outdir);
     else

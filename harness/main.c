@@ -32,7 +32,8 @@ static void usage(FILE *f)
             "  1    a configuration failed (worker crashed or hung, I/O error)\n"
             "  2    bad command line or input\n"
             "  3    a run's output failed validation\n"
-            "  4    a resource is missing (mode compiled out, binding unsupported)\n"
+            "  4    a resource is missing (mode compiled out, binding unsupported, too\n"
+            "       little memory or too few processes allowed for the run)\n"
             "  130  interrupted by SIGINT (143: SIGTERM); finished results are kept\n");
 }
 

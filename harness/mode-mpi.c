@@ -1370,12 +1370,21 @@ static struct pb_held mpi_held(void)
     return h;
 }
 
+/* Counted (ps -L) with Open MPI 4.1 on one host: mpirun runs 4 threads and each rank 3.
+ * Ranks on other hosts are counted as if local: which ones are cannot be told before
+ * mpirun maps them. */
+static unsigned mpi_tasks_started(unsigned workers)
+{
+    return 3 * workers + 4;
+}
+
 const struct pb_mode pb_mode_mpi = {
     .name = "mpi",
     .summary = "Open MPI ranks started by mpirun (one host or many); static blocks gathered "
                "with MPI_Gatherv or chunks handed out by rank 0; outputs travel through MPI",
     .execute = mpi_execute,
     .held = mpi_held,
+    .tasks_started = mpi_tasks_started,
 };
 
 #endif

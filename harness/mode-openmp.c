@@ -133,11 +133,18 @@ static int openmp_execute(const struct pb_kernel *k, const struct pb_workload *w
     return rc;
 }
 
+/* The calling thread is thread 0 of the team; the runtime starts the others. */
+static unsigned openmp_tasks_started(unsigned workers)
+{
+    return workers > 0 ? workers - 1 : 0;
+}
+
 const struct pb_mode pb_mode_openmp = {
     .name = "openmp",
     .summary = "an OpenMP team, each thread bound by parbench itself (not OMP_PROC_BIND); "
                "omp for schedule(runtime) set from --schedule/--chunk; in place",
     .execute = openmp_execute,
+    .tasks_started = openmp_tasks_started,
 };
 
 #else

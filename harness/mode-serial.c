@@ -30,8 +30,16 @@ static int serial_execute(const struct pb_kernel *k, const struct pb_workload *w
     return 0;
 }
 
+/* The calling thread is the one worker. */
+static unsigned serial_tasks_started(unsigned workers)
+{
+    (void)workers;
+    return 0;
+}
+
 const struct pb_mode pb_mode_serial = {
     .name = "serial",
     .summary = "one thread runs every task in order; the baseline for speedup",
     .execute = serial_execute,
+    .tasks_started = serial_tasks_started,
 };

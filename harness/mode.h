@@ -64,6 +64,11 @@ struct pb_mode {
     /* Optional: what the mode keeps between runs (mpi's idle sessions), so the
      * harness's after-run leak check (leakcheck.h) does not count it.  NULL: nothing. */
     struct pb_held (*held)(void);
+    /* Optional: the threads and processes one run with `workers` workers starts on this
+     * host besides the calling thread (Linux holds both alike to RLIMIT_NPROC and
+     * pids.max), so `parbench run` can refuse a worker count the process limit cannot
+     * take before any work.  NULL: one per worker. */
+    unsigned (*tasks_started)(unsigned workers);
 };
 
 extern const struct pb_mode *const pb_modes[];

@@ -14,7 +14,8 @@ enum pb_exit {
     PB_EXIT_FAIL = 1,        /* a configuration failed: worker crashed, hung, or an I/O error */
     PB_EXIT_USAGE = 2,       /* bad command line or input */
     PB_EXIT_INVALID = 3,     /* a run's output failed validation */
-    PB_EXIT_MISSING = 4,     /* a resource is missing: mode compiled out, binding unsupported */
+    PB_EXIT_MISSING = 4,     /* a resource is missing: mode compiled out, binding unsupported,
+                                too little memory or too few processes for the run */
     PB_EXIT_SIGINT = 130,
     PB_EXIT_SIGTERM = 143,
 };

@@ -117,9 +117,11 @@ static int scale_params(const struct pb_kernel *k, struct pb_params *p, unsigned
     return 0;
 }
 
-/* Prepare kernel `b` at `scale` (once) and return it, or NULL with `err`. */
-static struct pb_prepared *prepare_at(struct pb_run *r, const struct pb_base *b, unsigned scale,
-                                      char *err, size_t errlen)
+/* The input of kernel `b` at `scale`, listed once with its parameters (scaled under
+ * weak scaling) but not prepared yet: prepare_all does that once the limits allow it.
+ * Returns it, or NULL with `err`. */
+static struct pb_prepared *input_at(struct pb_run *r, const struct pb_base *b, unsigned scale,
+                                    char *err, size_t errlen)
 {
     for (size_t i = 0; i < r->nprep; i++)
         if (r->prep[i].k == b->k && r->prep[i].scale == scale)
@@ -128,21 +130,42 @@ static struct pb_prepared *prepare_at(struct pb_run *r, const struct pb_base *b,
     *p = (struct pb_prepared){.k = b->k, .params = b->params, .base = &b->params, .scale = scale};
     if (r->o.weak && scale_params(b->k, &p->params, scale, err, errlen) != 0)
         return NULL;
-    if (scale > 1)
-        pb_info("preparing %s (%s, x%u for weak scaling)", b->k->name, pb_size_name(r->o.size),
-                scale);
-    else
-        pb_info("preparing %s (%s)", b->k->name, pb_size_name(r->o.size));
-    if (b->k->prepare(&p->w, &p->params, err, errlen) != 0)
-        return NULL;
     r->nprep++;
-    p->out_bytes = p->w.ntasks * p->w.out_size;
-    p->out = pb_output_alloc(p->out_bytes);
-    if (!p->out) {
-        snprintf(err, errlen, "%s: cannot map %zu bytes for the output", b->k->name, p->out_bytes);
-        return NULL;
-    }
     return p;
+}
+
+/* Prepare every listed input and map its output.  Returns 0, or a PB_EXIT_* status
+ * with `err`. */
+static int prepare_all(struct pb_run *r, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < r->nprep; i++) {
+        struct pb_prepared *p = &r->prep[i];
+        if (p->scale > 1)
+            pb_info("preparing %s (%s, x%u for weak scaling)", p->k->name,
+                    pb_size_name(r->o.size), p->scale);
+        else
+            pb_info("preparing %s (%s)", p->k->name, pb_size_name(r->o.size));
+        if (p->k->prepare(&p->w, &p->params, err, errlen) != 0) {
+            p->w = (struct pb_workload){0};
+            return PB_EXIT_USAGE;
+        }
+        if (p->w.out_size != 0 && p->w.ntasks > SIZE_MAX / p->w.out_size) {
+            snprintf(err, errlen, "%s: %zu tasks of %zu bytes overflow the output's size",
+                     p->k->name, p->w.ntasks, p->w.out_size);
+            return PB_EXIT_USAGE;
+        }
+        p->out_bytes = p->w.ntasks * p->w.out_size;
+        int rc = pb_run_check_output(r, p, err, errlen);
+        if (rc != 0)
+            return rc;
+        p->out = pb_output_alloc(p->out_bytes);
+        if (!p->out) {
+            snprintf(err, errlen, "%s: cannot map %zu bytes for the output", p->k->name,
+                     p->out_bytes);
+            return PB_EXIT_MISSING;
+        }
+    }
+    return 0;
 }
 
 /* Every configuration in the plain order: kernel, mode, workers, schedule;
@@ -168,7 +191,7 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
                 for (size_t s = 0; s < (serial ? 1 : r->o.nschedules); s++) {
                     unsigned workers = serial ? 1 : r->workers[wi];
                     struct pb_prepared *p =
-                        prepare_at(r, &r->bases[i], r->o.weak ? workers : 1, err, errlen);
+                        input_at(r, &r->bases[i], r->o.weak ? workers : 1, err, errlen);
                     struct pb_placement *pl = p ? plan_for(r, workers, err, errlen) : NULL;
                     if (!pl)
                         return -1;
@@ -197,24 +220,27 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
 int pb_run_prepare(struct pb_run *r, char *err, size_t errlen)
 {
     if (pb_topo_load(&r->topo, NULL, NULL, err, errlen) != 0)
-        return -1;
+        return PB_EXIT_FAIL;
     const char *wt = r->o.workers_text;
     if (strcmp(wt, "auto") == 0 || strcmp(wt, "all") == 0)
         r->nworkers = pb_topo_ladder(r->topo, strcmp(wt, "all") == 0, r->workers, MAX_WORKERS);
     else if (pb_parse_counts("--workers", wt, MAX_WORKERS, r->workers, MAX_WORKERS, &r->nworkers,
                              err, errlen) != 0)
-        return -1;
+        return PB_EXIT_USAGE;
     /* Every placement before any work, so a bad plan never costs a long sweep. */
     for (size_t i = 0; i < r->nworkers; i++)
         if (!plan_for(r, r->workers[i], err, errlen))
-            return -1;
+            return PB_EXIT_USAGE;
     for (size_t i = 0; i < r->o.nkernels; i++, r->nbases++) {
         r->bases[i].k = r->o.kernels[i];
         if (pb_params_init(&r->bases[i].params, r->bases[i].k, r->o.size, err, errlen) != 0)
-            return -1;
+            return PB_EXIT_USAGE;
     }
     if (apply_sets(&r->o, r->bases, r->nbases, err, errlen) != 0)
-        return -1;
-    return build_configs(r, err, errlen);
+        return PB_EXIT_USAGE;
+    if (build_configs(r, err, errlen) != 0)
+        return PB_EXIT_USAGE;
+    int rc = pb_run_check_limits(r, err, errlen);
+    return rc != 0 ? rc : prepare_all(r, err, errlen);
 }
 

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -98,14 +99,33 @@ struct pb_run {
     size_t in_round;                  /* progress: configurations started in it */
     size_t last_config;               /* progress: the one running now */
     struct pb_leakcheck leaks;        /* descriptors and children, checked after every run */
+    uint64_t mem_need;                /* bytes the prepared inputs hold, as counted so far */
+    uint64_t mem_avail;               /* what this process may still use (pb_run_check_limits) */
+    char mem_source[160];             /* the limit that sets mem_avail */
     char outdir[4096];
 };
 
 /* Load the topology, list the worker counts, make every placement plan,
- * apply --set and --scaling, prepare every kernel and list the configurations
- * (kernel, mode, workers, schedule; serial once per kernel): every usage error
- * is found before any timed work.  Returns 0, or -1 with `err`. */
+ * apply --set and --scaling, list the configurations (kernel, mode, workers,
+ * schedule; serial once per kernel), check that their memory and processes fit
+ * (pb_run_check_limits), then prepare every kernel: every usage error is found
+ * before any timed work, and a run too big for the machine before any prepare.
+ * Returns 0, or a PB_EXIT_* status with `err`: PB_EXIT_USAGE for bad input,
+ * PB_EXIT_MISSING when the machine lacks the memory or processes, PB_EXIT_FAIL
+ * when the topology cannot be read. */
 int pb_run_prepare(struct pb_run *r, char *err, size_t errlen);
+
+/* run-limits.c: before any prepare, the memory every listed input will hold at once
+ * (kernels' footprint hooks, summed over kernels and weak-scaling copies) against
+ * what this process may still use, and the most threads and processes one
+ * configuration starts against the process limits.  Returns 0, PB_EXIT_USAGE when a
+ * footprint refuses its input, or PB_EXIT_MISSING, with `err`. */
+int pb_run_check_limits(struct pb_run *r, char *err, size_t errlen);
+
+/* After preparing `p`, a kernel without a footprint hook: its output array, added to
+ * what the check counted, must still fit.  Returns 0 or PB_EXIT_MISSING with `err`. */
+int pb_run_check_output(struct pb_run *r, const struct pb_prepared *p, char *err,
+                        size_t errlen);
 void pb_run_free(struct pb_run *r);
 
 /* The "method" block: how repetitions, order, CI, outliers and fits work. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -591,15 +592,24 @@ static int check_unique_names(struct blur_state *s, char *err, size_t errlen)
     return rc;
 }
 
-static int make_synthetic(struct blur_state *s, const struct pb_params *p, char *err,
-                          size_t errlen)
+/* The in-kernel bound on one synthetic image, checked by prepare and footprint alike. */
+static int check_synthetic_size(const struct pb_params *p, char *err, size_t errlen)
 {
-    uint64_t w = p->v[P_WIDTH].u, h = p->v[P_HEIGHT].u, count = p->v[P_IMAGES].u;
+    uint64_t w = p->v[P_WIDTH].u, h = p->v[P_HEIGHT].u;
     if (w * h > PB_IMAGE_MAX_PIXELS) {
         snprintf(err, errlen, "blur: %" PRIu64 "x%" PRIu64 " is more than %u pixels per image",
                  w, h, PB_IMAGE_MAX_PIXELS);
         return -1;
     }
+    return 0;
+}
+
+static int make_synthetic(struct blur_state *s, const struct pb_params *p, char *err,
+                          size_t errlen)
+{
+    uint64_t w = p->v[P_WIDTH].u, h = p->v[P_HEIGHT].u, count = p->v[P_IMAGES].u;
+    if (check_synthetic_size(p, err, errlen) != 0)
+        return -1;
     if ((s->images = calloc((size_t)count, sizeof *s->images)) == NULL) {
         snprintf(err, errlen, "blur: out of memory");
         return -1;
@@ -651,6 +661,19 @@ static int make_save_dir(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+/* Rows per task: the band asked for, but never taller than the tallest image (a taller
+ * band would only waste output space). */
+static uint64_t band_rows(uint64_t band, uint64_t max_h)
+{
+    return band < max_h ? band : max_h;
+}
+
+/* Tasks of an image `h` rows tall: one per band, the last one possibly short. */
+static uint64_t bands_of(uint64_t h, uint64_t band)
+{
+    return h / band + (h % band != 0);
+}
+
 /* Normalised float taps, the strip width and the bands of every image. */
 static int plan_tasks(struct pb_workload *w, struct blur_state *s, uint64_t band, char *err,
                       size_t errlen)
@@ -685,11 +708,10 @@ static int plan_tasks(struct pb_workload *w, struct blur_state *s, uint64_t band
         max_h = im->height > max_h ? im->height : max_h;
         pixels += (double)im->width * im->height;
     }
-    /* A band taller than every image would only waste output space. */
-    s->band = band < max_h ? (size_t)band : max_h;
+    s->band = (size_t)band_rows(band, max_h);
     s->first_task[0] = 0;
     for (size_t i = 0; i < s->nimages; i++)
-        s->first_task[i + 1] = s->first_task[i] + (s->images[i].img.height + s->band - 1) / s->band;
+        s->first_task[i + 1] = s->first_task[i] + bands_of(s->images[i].img.height, s->band);
     w->ntasks = s->first_task[s->nimages];
     w->out_size = s->band * max_w * 3;
     if (w->ntasks > SIZE_MAX / w->out_size) {
@@ -733,6 +755,89 @@ static int blur_prepare(struct pb_workload *w, const struct pb_params *p, char *
     return 0;
 }
 
+/* The footprint of `n` images, image i being w[i] x h[i] (or all w[0] x h[0] when `same`).
+ * What blur holds at once, read from prepare, check and finish:
+ *   input      every image, 3 bytes a pixel (prepare), plus per image its blur_image
+ *              entry, first_task slot and want pointer;
+ *   output     ntasks * out_size, out_size = band * widest * 3, band clamped to the tallest
+ *              (the harness's mapping; plan_tasks sizes it);
+ *   reference  every image again (check keeps want[i] for later runs), plus, while one is
+ *              computed, reference_blur's weights and two rows of doubles of the widest;
+ *   save       with blur.save, finish gathers an image narrower than the widest into a
+ *              buffer of its own size, one at a time: the largest such image.
+ * A task's scratch lives on its thread's stack (about 37 KB, see blur_run), and libpng and
+ * libjpeg decode row by row into the image itself, so neither is counted. */
+static void footprint_of(const unsigned *w, const unsigned *h, size_t n, bool same,
+                         const struct pb_params *p, struct pb_footprint *f)
+{
+    uint64_t max_w = 0, max_h = 0, pixels = 0, save_px = 0, ntasks = 0;
+    for (size_t i = 0; i < (same ? 1 : n); i++) {
+        max_w = w[i] > max_w ? w[i] : max_w;
+        max_h = h[i] > max_h ? h[i] : max_h;
+        pixels = pb_bytes_add(pixels, (uint64_t)w[i] * h[i]);
+    }
+    if (same)
+        pixels = pb_bytes_mul(pixels, n);
+    uint64_t band = band_rows(p->v[P_BAND].u, max_h);
+    for (size_t i = 0; i < (same ? 1 : n); i++) {
+        ntasks = pb_bytes_add(ntasks, bands_of(h[i], band));
+        if (w[i] < max_w && (uint64_t)w[i] * h[i] > save_px)
+            save_px = (uint64_t)w[i] * h[i];
+    }
+    if (same)
+        ntasks = pb_bytes_mul(ntasks, n);
+    uint64_t r = (uint64_t)ceil(3 * p->v[P_SIGMA].d);
+    uint64_t tables =
+        pb_bytes_mul(n, sizeof(struct blur_image) + sizeof(size_t) + sizeof(unsigned char *));
+    uint64_t ref_rows = ((2 * r + 1) + 2 * 3 * max_w + 2 * 3 * r) * sizeof(double);
+    pb_footprint_add(f, "input", pb_bytes_add(pb_bytes_mul(pixels, 3), tables));
+    pb_footprint_add(f, "output", pb_bytes_mul(ntasks, pb_bytes_mul(band * max_w, 3)));
+    pb_footprint_add(f, "reference", pb_bytes_add(pb_bytes_mul(pixels, 3), ref_rows));
+    if (p->v[P_SAVE].s[0] != '\0' && save_px > 0)
+        pb_footprint_add(f, "save buffer", save_px * 3);
+}
+
+/* Synthetic images from their parameters; files from their headers, nothing decoded. */
+static int blur_footprint(const struct pb_params *p, struct pb_footprint *f, char *err,
+                          size_t errlen)
+{
+    const char *files = p->v[P_FILES].s;
+    if (files[0] == '\0') {
+        if (check_synthetic_size(p, err, errlen) != 0)
+            return -1;
+        unsigned w = (unsigned)p->v[P_WIDTH].u, h = (unsigned)p->v[P_HEIGHT].u;
+        snprintf(f->what, sizeof f->what, "%" PRIu64 " image%s of %ux%u", p->v[P_IMAGES].u,
+                 p->v[P_IMAGES].u == 1 ? "" : "s", w, h);
+        f->hint = "lower blur.images, blur.width or blur.height";
+        footprint_of(&w, &h, (size_t)p->v[P_IMAGES].u, true, p, f);
+        return 0;
+    }
+    struct path_list l = {0};
+    unsigned *w = NULL, *h = NULL;
+    int rc = list_files(files, &l, err, errlen);
+    if (rc == 0 &&
+        ((w = malloc(l.n * sizeof *w)) == NULL || (h = malloc(l.n * sizeof *h)) == NULL)) {
+        snprintf(err, errlen, "blur: out of memory");
+        rc = -1;
+    }
+    unsigned max_w = 0, max_h = 0;
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        rc = pb_image_probe(l.v[i], &w[i], &h[i], err, errlen);
+        max_w = w[i] > max_w ? w[i] : max_w;
+        max_h = h[i] > max_h ? h[i] : max_h;
+    }
+    if (rc == 0) {
+        snprintf(f->what, sizeof f->what, "%zu image%s of up to %ux%u from %.100s", l.n,
+                 l.n == 1 ? "" : "s", max_w, max_h, files);
+        f->hint = "use fewer or smaller files in blur.files";
+        footprint_of(w, h, l.n, false, p, f);
+    }
+    free(w);
+    free(h);
+    path_list_free(&l);
+    return rc;
+}
+
 static void blur_release(struct pb_workload *w)
 {
     blur_free_state(w->state);
@@ -749,5 +854,6 @@ const struct pb_kernel pb_kernel_blur = {
     .check = blur_check,
     .finish = blur_finish,
     .release = blur_release,
+    .footprint = blur_footprint,
     .scale_param = "images",
 };

@@ -36,10 +36,16 @@ static uint64_t divisors64(uint64_t n)
     return count;
 }
 
+/* One task per number: prepare's task count, and the footprint's. */
+static uint64_t factors_ntasks(const struct pb_params *p)
+{
+    return p->v[P_COUNT].u;
+}
+
 static int factors_prepare(struct pb_workload *w, const struct pb_params *p, char *err,
                            size_t errlen)
 {
-    uint64_t start = p->v[P_START].u, count = p->v[P_COUNT].u;
+    uint64_t start = p->v[P_START].u, count = factors_ntasks(p);
     struct factors_state *s = malloc(sizeof *s);
     if (s == NULL) {
         snprintf(err, errlen, "factors: out of memory");
@@ -93,6 +99,18 @@ static int factors_check(const struct pb_workload *w, const void *out, char *why
     return 0;
 }
 
+/* The output is all that grows: the check recomputes each count without storing any. */
+static int factors_footprint(const struct pb_params *p, struct pb_footprint *f, char *err,
+                             size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    snprintf(f->what, sizeof f->what, "%" PRIu64 " numbers", factors_ntasks(p));
+    f->hint = "lower factors.count";
+    pb_footprint_add(f, "output", pb_bytes_mul(factors_ntasks(p), sizeof(uint64_t)));
+    return 0;
+}
+
 static void factors_release(struct pb_workload *w)
 {
     free(w->state);
@@ -108,5 +126,6 @@ const struct pb_kernel pb_kernel_factors = {
     .run = factors_run,
     .check = factors_check,
     .release = factors_release,
+    .footprint = factors_footprint,
     .scale_param = "count",
 };

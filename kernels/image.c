@@ -1,6 +1,7 @@
 /* Image files through libpng's simplified API and libjpeg-turbo; no codec code of our own. */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,10 @@ static int check_size(const char *path, unsigned long w, unsigned long h, char *
     return 0;
 }
 
-static int load_png(FILE *f, const char *path, struct pb_image *img, char *err, size_t errlen)
+/* Read the header and, unless `header_only`, the pixels: one path for loading and probing,
+ * so a probe refuses exactly what a load would refuse before decoding. */
+static int load_png(FILE *f, const char *path, struct pb_image *img, bool header_only,
+                    char *err, size_t errlen)
 {
     png_image pi;
     memset(&pi, 0, sizeof pi);
@@ -38,6 +42,12 @@ static int load_png(FILE *f, const char *path, struct pb_image *img, char *err, 
     if (check_size(path, pi.width, pi.height, err, errlen) != 0) {
         png_image_free(&pi);
         return -1;
+    }
+    if (header_only) {
+        img->width = pi.width;
+        img->height = pi.height;
+        png_image_free(&pi);
+        return 0;
     }
     pi.format = PNG_FORMAT_RGB;
     unsigned char *rgb = malloc((size_t)pi.width * pi.height * 3);
@@ -80,7 +90,9 @@ static void jpeg_fail_message(j_common_ptr c, int level)
         jpeg_fail_jump(c);
 }
 
-static int load_jpeg(FILE *f, const char *path, struct pb_image *img, char *err, size_t errlen)
+/* The header and, unless `header_only`, the pixels, as load_png. */
+static int load_jpeg(FILE *f, const char *path, struct pb_image *img, bool header_only,
+                     char *err, size_t errlen)
 {
     struct jpeg_decompress_struct cinfo;
     struct jpeg_fail fail;
@@ -107,6 +119,12 @@ static int load_jpeg(FILE *f, const char *path, struct pb_image *img, char *err,
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
+    if (header_only) {   /* at scale 1 the output is as large as the image */
+        img->width = cinfo.image_width;
+        img->height = cinfo.image_height;
+        jpeg_destroy_decompress(&cinfo);
+        return 0;
+    }
     cinfo.out_color_space = JCS_RGB;   /* libjpeg-turbo expands grayscale */
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * 3;
@@ -129,8 +147,9 @@ static int load_jpeg(FILE *f, const char *path, struct pb_image *img, char *err,
     return 0;
 }
 
-/* Decode an open stream, telling PNG from JPEG by its first bytes. */
-static int load_stream(FILE *f, const char *path, struct pb_image *img, char *err, size_t errlen)
+/* Decode an open stream (or only its header), telling PNG from JPEG by its first bytes. */
+static int load_stream(FILE *f, const char *path, struct pb_image *img, bool header_only,
+                       char *err, size_t errlen)
 {
     unsigned char head[8];
     size_t n = fread(head, 1, sizeof head, f);
@@ -142,17 +161,18 @@ static int load_stream(FILE *f, const char *path, struct pb_image *img, char *er
     }
     if (n == sizeof png_magic && memcmp(head, png_magic, sizeof png_magic) == 0) {
         rewind(f);
-        return load_png(f, path, img, err, errlen);
+        return load_png(f, path, img, header_only, err, errlen);
     }
     if (n >= sizeof jpeg_magic && memcmp(head, jpeg_magic, sizeof jpeg_magic) == 0) {
         rewind(f);
-        return load_jpeg(f, path, img, err, errlen);
+        return load_jpeg(f, path, img, header_only, err, errlen);
     }
     snprintf(err, errlen, "%s: not a PNG or JPEG file", path);
     return -1;
 }
 
-int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errlen)
+static int load_file(const char *path, struct pb_image *img, bool header_only, char *err,
+                     size_t errlen)
 {
     memset(img, 0, sizeof *img);
     FILE *f = fopen(path, "rb");
@@ -162,8 +182,23 @@ int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errl
         snprintf(err, errlen, "%s: cannot open: %s", path, msg);
         return -1;
     }
-    int rc = load_stream(f, path, img, err, errlen);
+    int rc = load_stream(f, path, img, header_only, err, errlen);
     fclose(f);
+    return rc;
+}
+
+int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errlen)
+{
+    return load_file(path, img, false, err, errlen);
+}
+
+int pb_image_probe(const char *path, unsigned *width, unsigned *height, char *err,
+                   size_t errlen)
+{
+    struct pb_image img;
+    int rc = load_file(path, &img, true, err, errlen);
+    *width = img.width;
+    *height = img.height;
     return rc;
 }
 
@@ -181,7 +216,7 @@ int pb_image_load_mem(const void *data, size_t len, const char *name, struct pb_
         snprintf(err, errlen, "%s: cannot open the buffer", name);
         return -1;
     }
-    int rc = load_stream(f, name, img, err, errlen);
+    int rc = load_stream(f, name, img, false, err, errlen);
     fclose(f);
     return rc;
 }

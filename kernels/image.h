@@ -17,6 +17,13 @@ struct pb_image {
  * Returns 0, or -1 with a one-line message naming the file in `err`. */
 int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errlen);
 
+/* Read only the header of a PNG or JPEG: its size, refused as pb_image_load would refuse
+ * it (unreadable, not an image, CMYK, empty or over PB_IMAGE_MAX_PIXELS), but without
+ * decoding or allocating the pixels, so the memory a load will need is known first.
+ * Returns 0, or -1 with `err` filled and both sizes 0. */
+int pb_image_probe(const char *path, unsigned *width, unsigned *height, char *err,
+                   size_t errlen);
+
 /* The same from `len` bytes in memory; `name` stands for the file in messages. */
 int pb_image_load_mem(const void *data, size_t len, const char *name, struct pb_image *img,
                       char *err, size_t errlen);

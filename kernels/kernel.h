@@ -48,6 +48,43 @@ struct pb_workload {
     void *state;          /* the kernel's input, read-only while tasks run */
 };
 
+#define PB_FOOTPRINT_PARTS 6
+
+/* What a kernel's footprint hook reports: its memory in named parts, which the harness
+ * adds up and prints as "WHAT: 1.2 GiB input, 1.2 GiB output, ...". */
+struct pb_footprint {
+    char what[160];                        /* the input in words: "12 images of 4000x3000" */
+    const char *hint;                      /* how to need less: "lower blur.images, ..." */
+    struct {
+        const char *name;                  /* "input", "output", "reference" */
+        uint64_t bytes;
+    } part[PB_FOOTPRINT_PARTS];
+    size_t nparts;
+};
+
+/* Byte counts that saturate at UINT64_MAX instead of wrapping, for footprints of absurd
+ * parameters: a saturated count is simply more memory than any machine has. */
+static inline uint64_t pb_bytes_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static inline uint64_t pb_bytes_mul(uint64_t a, uint64_t b)
+{
+    return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* Add a part to `f` (parts past PB_FOOTPRINT_PARTS are added to the last one). */
+static inline void pb_footprint_add(struct pb_footprint *f, const char *name, uint64_t bytes)
+{
+    if (f->nparts == PB_FOOTPRINT_PARTS) {
+        f->part[f->nparts - 1].bytes = pb_bytes_add(f->part[f->nparts - 1].bytes, bytes);
+        return;
+    }
+    f->part[f->nparts].name = name;
+    f->part[f->nparts++].bytes = bytes;
+}
+
 struct pb_kernel {
     const char *name;
     const char *summary;                          /* one line for `parbench list` */
@@ -63,6 +100,16 @@ struct pb_kernel {
     /* Optional: act on a validated output (e.g. blur.save writes images). */
     int (*finish)(const struct pb_workload *w, const void *out, char *err, size_t errlen);
     void (*release)(struct pb_workload *w);
+    /* Optional: the most memory this kernel will hold at once at parameters `p`, computed
+     * from the parameters (and, for input files, their headers) without allocating or
+     * decoding anything, so the harness can refuse a run that does not fit before any
+     * prepare.  The parts cover everything prepare builds, the output array the harness
+     * maps (ntasks * out_size), and what check and finish allocate (a reference, a
+     * buffer).  Returns 0, or -1 with `err` filled for input that prepare would refuse
+     * too, with the same message.  NULL means the kernel's own memory is small: the
+     * harness then counts only its output array, once prepare has sized it. */
+    int (*footprint)(const struct pb_params *p, struct pb_footprint *f, char *err,
+                     size_t errlen);
     /* Optional: the parameter `parbench run --scaling weak` multiplies by the
      * worker count; "hi-lo" scales the span (hi' = lo + (hi - lo) * p). */
     const char *scale_param;

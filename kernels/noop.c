@@ -16,12 +16,18 @@ static const struct pb_param_def noop_params[] = {
                  "number of tasks, each writes one 8-byte value"},
 };
 
+/* The tasks asked for: prepare's task count, and the footprint's. */
+static uint64_t noop_ntasks(const struct pb_params *p)
+{
+    return p->v[P_TASKS].u;
+}
+
 static int noop_prepare(struct pb_workload *w, const struct pb_params *p, char *err,
                         size_t errlen)
 {
     (void)err;
     (void)errlen;
-    w->ntasks = (size_t)p->v[P_TASKS].u;
+    w->ntasks = (size_t)noop_ntasks(p);
     w->out_size = sizeof(uint64_t);
     w->work = (double)w->ntasks;
     w->unit = "tasks";
@@ -51,6 +57,18 @@ static int noop_check(const struct pb_workload *w, const void *out, char *why, s
     return 0;
 }
 
+/* Only the output array: noop keeps no input and its check needs no reference. */
+static int noop_footprint(const struct pb_params *p, struct pb_footprint *f, char *err,
+                          size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    snprintf(f->what, sizeof f->what, "%" PRIu64 " tasks", noop_ntasks(p));
+    f->hint = "lower noop.tasks";
+    pb_footprint_add(f, "output", pb_bytes_mul(noop_ntasks(p), sizeof(uint64_t)));
+    return 0;
+}
+
 static void noop_release(struct pb_workload *w)
 {
     w->state = NULL;
@@ -65,5 +83,6 @@ const struct pb_kernel pb_kernel_noop = {
     .run = noop_run,
     .check = noop_check,
     .release = noop_release,
+    .footprint = noop_footprint,
     .scale_param = "tasks",
 };

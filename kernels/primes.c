@@ -23,6 +23,8 @@ struct primes_state {
     uint64_t *want;   /* primes per task from the sieve, filled by the first check */
 };
 
+enum { SEGMENT = 1 << 18 };   /* numbers the check's sieve marks at a time */
+
 /* floor(sqrt(n)), exact: testing d <= isqrt(n) is testing d*d <= n without overflow. */
 static uint64_t isqrt(uint64_t n)
 {
@@ -60,13 +62,29 @@ static inline int is_prime64(uint64_t n, uint64_t r)
     return 1;
 }
 
-static int primes_prepare(struct pb_workload *w, const struct pb_params *p, char *err,
-                          size_t errlen)
+/* Blocks of `block` numbers over [lo, hi): prepare's task count, and the footprint's.
+ * Refuses an empty range, so both refuse the same input. */
+static int primes_ntasks(const struct pb_params *p, uint64_t *ntasks, char *err, size_t errlen)
 {
     uint64_t lo = p->v[P_LO].u, hi = p->v[P_HI].u, block = p->v[P_BLOCK].u;
     if (hi <= lo) {
         snprintf(err, errlen, "primes: hi (%" PRIu64 ") must be greater than lo (%" PRIu64 ")",
                  hi, lo);
+        return -1;
+    }
+    *ntasks = (hi - lo) / block + ((hi - lo) % block != 0);
+    return 0;
+}
+
+static int primes_prepare(struct pb_workload *w, const struct pb_params *p, char *err,
+                          size_t errlen)
+{
+    uint64_t lo = p->v[P_LO].u, hi = p->v[P_HI].u, block = p->v[P_BLOCK].u, ntasks;
+    if (primes_ntasks(p, &ntasks, err, errlen) != 0)
+        return -1;
+    if (ntasks > SIZE_MAX) {   /* only where size_t is narrower than 64 bits */
+        snprintf(err, errlen, "primes: %" PRIu64 " tasks are more than this machine can address",
+                 ntasks);
         return -1;
     }
     struct primes_state *s = calloc(1, sizeof *s);
@@ -77,7 +95,7 @@ static int primes_prepare(struct pb_workload *w, const struct pb_params *p, char
     s->lo = lo;
     s->hi = hi;
     s->block = block;
-    w->ntasks = (size_t)((hi - lo + block - 1) / block);
+    w->ntasks = (size_t)ntasks;
     w->out_size = sizeof(uint64_t);
     w->work = (double)(hi - lo);
     w->unit = "numbers";
@@ -113,7 +131,6 @@ static void primes_run(const struct pb_workload *w, size_t task, void *out)
  * sqrt(hi), then [lo, hi) one segment at a time, so a high lo costs nothing. */
 static uint64_t *sieve_counts(const struct primes_state *s, size_t ntasks)
 {
-    enum { SEGMENT = 1 << 18 };
     uint64_t top = isqrt(s->hi - 1);
     unsigned char *composite = calloc(top + 1, 1);   /* over 0..top */
     unsigned char *mark = malloc(SEGMENT);           /* composite flags of one segment */
@@ -174,6 +191,23 @@ static int primes_check(const struct pb_workload *w, const void *out, char *why,
     return 0;
 }
 
+/* The output and the check's sieve: a count per task each, the base primes' flags up to
+ * sqrt(hi) and one segment of flags (sieve_counts).  Nothing else grows with the range. */
+static int primes_footprint(const struct pb_params *p, struct pb_footprint *f, char *err,
+                            size_t errlen)
+{
+    uint64_t ntasks;
+    if (primes_ntasks(p, &ntasks, err, errlen) != 0)
+        return -1;
+    uint64_t counts = pb_bytes_mul(ntasks, sizeof(uint64_t));
+    snprintf(f->what, sizeof f->what, "%" PRIu64 " task%s of %" PRIu64 " number%s", ntasks,
+             ntasks == 1 ? "" : "s", p->v[P_BLOCK].u, p->v[P_BLOCK].u == 1 ? "" : "s");
+    f->hint = "narrow primes.lo..primes.hi or raise primes.block";
+    pb_footprint_add(f, "output", counts);
+    pb_footprint_add(f, "reference", pb_bytes_add(counts, isqrt(p->v[P_HI].u - 1) + 1 + SEGMENT));
+    return 0;
+}
+
 static void primes_release(struct pb_workload *w)
 {
     struct primes_state *s = w->state;
@@ -192,5 +226,6 @@ const struct pb_kernel pb_kernel_primes = {
     .run = primes_run,
     .check = primes_check,
     .release = primes_release,
+    .footprint = primes_footprint,
     .scale_param = "hi-lo",
 };

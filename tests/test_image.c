@@ -115,6 +115,41 @@ static void test_formats(void)
     pb_image_free(&im);
 }
 
+/* Probing reads only the header: the size of every format, without the pixels (the
+ * huge files have none), and the same refusals as loading. */
+static void test_probe(void)
+{
+    static const struct { const char *name; unsigned w, h; } ok[] = {
+        {"img/rgb.png", 37, 23},   {"img/alpha.png", 16, 16}, {"img/gray.png", 24, 12},
+        {"img/photo.jpg", 32, 16}, {"img/mono.jpg", 20, 10},
+        {"huge/30000x30000.png", 30000, 30000}, {"huge/30000x30000.jpg", 30000, 30000},
+    };
+    char err[512];
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        unsigned w = 0, h = 0;
+        CHECK(pb_image_probe(data(ok[i].name), &w, &h, err, sizeof err) == 0);
+        CHECK_EQ_U(w, ok[i].w);
+        CHECK_EQ_U(h, ok[i].h);
+    }
+    static const char *const bad[] = {"bad/notimage.png", "bad/cmyk.jpg", "bad/no-such-file.png",
+                                      "img"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct pb_image im;
+        char load_err[512];
+        unsigned w = 1, h = 1;
+        CHECK(pb_image_probe(data(bad[i]), &w, &h, err, sizeof err) == -1);
+        CHECK(w == 0 && h == 0);
+        CHECK(pb_image_load(data(bad[i]), &im, load_err, sizeof load_err) == -1);
+        CHECK_STR(err, load_err);
+    }
+    /* A header that claims pixels the file lacks probes fine and fails to load. */
+    struct pb_image im;
+    CHECK(pb_image_load(data("huge/30000x30000.png"), &im, err, sizeof err) == -1);
+    CHECK(strstr(err, "truncated PNG data") != NULL);
+    CHECK(pb_image_load(data("huge/30000x30000.jpg"), &im, err, sizeof err) == -1);
+    CHECK(strstr(err, "JPEG data") != NULL);
+}
+
 int main(void)
 {
     const char *env = getenv("PB_TEST_DATA");
@@ -122,6 +157,7 @@ int main(void)
 
     test_round_trip();
     test_formats();
+    test_probe();
 
     expect_error(data("bad/notimage.png"), "not a PNG or JPEG file");
     expect_error(data("bad/truncated.png"), "truncated PNG data");

@@ -202,8 +202,8 @@ int pb_image_probe(const char *path, unsigned *width, unsigned *height, char *er
     return rc;
 }
 
-int pb_image_load_mem(const void *data, size_t len, const char *name, struct pb_image *img,
-                      char *err, size_t errlen)
+static int load_mem(const void *data, size_t len, const char *name, struct pb_image *img,
+                    bool header_only, char *err, size_t errlen)
 {
     memset(img, 0, sizeof *img);
     /* fmemopen refuses a zero-length buffer; an empty file is simply not an image. */
@@ -216,8 +216,24 @@ int pb_image_load_mem(const void *data, size_t len, const char *name, struct pb_
         snprintf(err, errlen, "%s: cannot open the buffer", name);
         return -1;
     }
-    int rc = load_stream(f, name, img, false, err, errlen);
+    int rc = load_stream(f, name, img, header_only, err, errlen);
     fclose(f);
+    return rc;
+}
+
+int pb_image_load_mem(const void *data, size_t len, const char *name, struct pb_image *img,
+                      char *err, size_t errlen)
+{
+    return load_mem(data, len, name, img, false, err, errlen);
+}
+
+int pb_image_probe_mem(const void *data, size_t len, const char *name, unsigned *width,
+                       unsigned *height, char *err, size_t errlen)
+{
+    struct pb_image img;
+    int rc = load_mem(data, len, name, &img, true, err, errlen);
+    *width = img.width;
+    *height = img.height;
     return rc;
 }
 

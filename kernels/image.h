@@ -24,9 +24,11 @@ int pb_image_load(const char *path, struct pb_image *img, char *err, size_t errl
 int pb_image_probe(const char *path, unsigned *width, unsigned *height, char *err,
                    size_t errlen);
 
-/* The same from `len` bytes in memory; `name` stands for the file in messages. */
+/* The same two from `len` bytes in memory; `name` stands for the file in messages. */
 int pb_image_load_mem(const void *data, size_t len, const char *name, struct pb_image *img,
                       char *err, size_t errlen);
+int pb_image_probe_mem(const void *data, size_t len, const char *name, unsigned *width,
+                       unsigned *height, char *err, size_t errlen);
 
 /* Write `img` as an 8-bit RGB PNG.  Returns 0, or -1 with `err` filled. */
 int pb_image_save_png(const char *path, const struct pb_image *img, char *err, size_t errlen);

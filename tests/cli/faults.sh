@@ -4,7 +4,7 @@
 # within the timeout, leaving no process, zombie, pipe or /dev/shm file behind,
 # and keeping the results of the other configurations.  Also SIGINT/SIGTERM
 # mid-run, --fail-fast and --keep-going.  Faults come from PARBENCH_FAULT
-# (harness/fault.h).
+# (harness/modes/fault.h).
 source "$PB_SRC/tests/lib.sh"
 cd "$TMP"
 

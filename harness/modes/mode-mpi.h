@@ -1,7 +1,7 @@
 /* The mpi mode's settings from the command line, and what its last run saw
  * (hosts, mapping) for the results records.  The harness process itself is
  * not an MPI process: the mode starts `mpirun ... parbench-mpi-rank ...`
- * (see mode-mpi.c and docs/mpi.md). */
+ * (see mpi.c and docs/mpi.md). */
 #ifndef PB_MODE_MPI_H
 #define PB_MODE_MPI_H
 

@@ -1,5 +1,5 @@
 /* parbench-mpi-rank: one rank of an mpi-mode session, started by mpirun on
- * behalf of the harness (mode-mpi.c; the protocol is in mpi-wire.h).
+ * behalf of the harness (mpi.c; the protocol is in mpi-wire.h).
  *
  *   parbench-mpi-rank --kernel NAME --size SIZE [--param NAME=VALUE]...
  *                     --connect ADDR:PORT[,ADDR:PORT...]

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "../kernels/kernel.h"
+#include "kernel.h"
 
 enum pb_schedule { PB_SCHED_STATIC, PB_SCHED_DYNAMIC, PB_SCHED_GUIDED };
 

@@ -131,26 +131,38 @@ static bool drain(int fd, char *buf, size_t cap)
     }
 }
 
-static void remove_tmp(const char *workdir, const char *tmpbase)
+/* The private directory gnuplot wrote into, with whatever it left there. */
+static void remove_tmp(const char *tmpdir, const char *out)
 {
     static const char *const ext[] = {".svg", ".png"};
     for (size_t i = 0; i < 2; i++) {
         char p[8400];
-        snprintf(p, sizeof p, "%s/%s%s", workdir, tmpbase, ext[i]);
+        snprintf(p, sizeof p, "%s/%s%s", tmpdir, out, ext[i]);
         unlink(p);
     }
+    rmdir(tmpdir);
 }
 
 int pb_gnuplot_render(const char *gnuplot, const char *plotsdir, const char *script,
                       const char *workdir, const char *vars, const char *out, char *err,
                       size_t errlen)
 {
-    char scriptpath[4200], tmpbase[300], eb[128];
+    char scriptpath[4200], tmpdir[4200], tmpbase[300], eb[128];
     snprintf(scriptpath, sizeof scriptpath, "%s/%s.gp", plotsdir, script);
-    snprintf(tmpbase, sizeof tmpbase, ".%s.tmp", out);
+    /* gnuplot writes into a fresh 0700 directory of ours, never to a name that
+     * someone else could have planted (a symlink) in a shared output directory;
+     * the finished files are renamed into place. */
+    snprintf(tmpdir, sizeof tmpdir, "%s/.render.XXXXXX", workdir);
+    if (!mkdtemp(tmpdir)) {
+        snprintf(err, errlen, "a directory in %s for gnuplot's output: %s", workdir,
+                 pb_strerror(errno, eb, sizeof eb));
+        return -1;
+    }
+    snprintf(tmpbase, sizeof tmpbase, "%s/%s", strrchr(tmpdir, '/') + 1, out);
     int fds[2];
     if (pipe(fds) != 0) {
         snprintf(err, errlen, "pipe: %s", pb_strerror(errno, eb, sizeof eb));
+        rmdir(tmpdir);
         return -1;
     }
     fcntl(fds[0], F_SETFD, FD_CLOEXEC);
@@ -159,6 +171,7 @@ int pb_gnuplot_render(const char *gnuplot, const char *plotsdir, const char *scr
         snprintf(err, errlen, "fork: %s", pb_strerror(errno, eb, sizeof eb));
         close(fds[0]);
         close(fds[1]);
+        rmdir(tmpdir);
         return -1;
     }
     if (pid == 0) {
@@ -190,7 +203,7 @@ int pb_gnuplot_render(const char *gnuplot, const char *plotsdir, const char *scr
         ;
     if (!finished) {
         snprintf(err, errlen, "%s.gp: gnuplot took more than %d s", script, RENDER_TIMEOUT_MS / 1000);
-        remove_tmp(workdir, tmpbase);
+        remove_tmp(tmpdir, out);
         return -1;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -200,25 +213,26 @@ int pb_gnuplot_render(const char *gnuplot, const char *plotsdir, const char *scr
                  WIFEXITED(status) ? "exited with" : "killed by signal",
                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
                  line[0] ? line : "(no message)");
-        remove_tmp(workdir, tmpbase);
+        remove_tmp(tmpdir, out);
         return -1;
     }
     static const char *const ext[] = {".svg", ".png"};
     for (size_t i = 0; i < 2; i++) {
         char from[8400], to[8400];
-        snprintf(from, sizeof from, "%s/%s%s", workdir, tmpbase, ext[i]);
+        snprintf(from, sizeof from, "%s/%s%s", tmpdir, out, ext[i]);
         snprintf(to, sizeof to, "%s/%s%s", workdir, out, ext[i]);
         struct stat st;
         if (stat(from, &st) != 0 || st.st_size == 0) {
             snprintf(err, errlen, "%s.gp: gnuplot wrote no %s file", script, ext[i] + 1);
-            remove_tmp(workdir, tmpbase);
+            remove_tmp(tmpdir, out);
             return -1;
         }
         if (rename(from, to) != 0) {
             snprintf(err, errlen, "renaming %s to %s: %s", from, to, pb_strerror(errno, eb, sizeof eb));
-            remove_tmp(workdir, tmpbase);
+            remove_tmp(tmpdir, out);
             return -1;
         }
     }
+    rmdir(tmpdir);
     return 0;
 }

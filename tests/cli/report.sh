@@ -37,7 +37,7 @@ if command -v gnuplot >/dev/null; then
             check "report.html shows $k-$c.svg" grep -q "src=\"plots/$k-$c.svg\"" $html
         done
     done
-    check "no temporary files left" test -z "$(ls -a run-a run-a/plots | grep -e '\.tmp' || true)"
+    check "no temporary files or render directories left" test -z "$(ls -a run-a run-a/plots | grep -e '\.tmp' -e '^\.render\.' || true)"
 else
     echo "SKIP: gnuplot is not installed, chart checks skipped"
 fi

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jpeglib.h>
 #include <png.h>
@@ -237,20 +239,53 @@ int pb_image_probe_mem(const void *data, size_t len, const char *name, unsigned 
     return rc;
 }
 
+/* Written to a fresh temporary file beside `path` (mkstemp: O_EXCL, 0600), then
+ * renamed over it: a run stopped mid-write never leaves a truncated PNG under
+ * the final name, and no existing file or planted link is written through. */
 int pb_image_save_png(const char *path, const struct pb_image *img, char *err, size_t errlen)
 {
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
+        snprintf(err, errlen, "%.200s: path too long", path);
+        return -1;
+    }
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        return -1;
+    }
     png_image pi;
     memset(&pi, 0, sizeof pi);
     pi.version = PNG_IMAGE_VERSION;
     pi.width = img->width;
     pi.height = img->height;
     pi.format = PNG_FORMAT_RGB;
-    if (!png_image_write_to_file(&pi, path, 0, img->rgb, 0, NULL)) {
+    bool ok = png_image_write_to_stdio(&pi, f, 0, img->rgb, 0, NULL) != 0;
+    if (!ok)
         snprintf(err, errlen, "%s: cannot write PNG (%s)", path, pi.message);
-        png_image_free(&pi);
-        return -1;
+    png_image_free(&pi);
+    /* Images are for looking at, so readable like any file the user writes. */
+    if (ok && (fflush(f) != 0 || fchmod(fileno(f), 0644) != 0)) {
+        snprintf(err, errlen, "%s: cannot write PNG: %s", path, strerror(errno));
+        ok = false;
     }
-    return 0;
+    if (fclose(f) != 0 && ok) {
+        snprintf(err, errlen, "%s: cannot write PNG: %s", path, strerror(errno));
+        ok = false;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: cannot rename the written PNG into place: %s", path,
+                 strerror(errno));
+        ok = false;
+    }
+    if (!ok)
+        unlink(tmp);
+    return ok ? 0 : -1;
 }
 
 void pb_image_free(struct pb_image *img)

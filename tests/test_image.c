@@ -1,5 +1,6 @@
 /* Image files: PNG round trip, format conversions, and errors (not crashes) on bad files. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -60,10 +61,24 @@ static void test_round_trip(void)
     snprintf(path, sizeof path, "%s/missing-dir/x.png", dir);
     CHECK(pb_image_save_png(path, &a, err, sizeof err) == -1);
     CHECK(strstr(err, path) != NULL);
+
+    /* A link planted under the output name is replaced, never written through,
+     * and the image is a 0644 regular file. */
+    char victim[600];
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    FILE *v = fopen(victim, "w");
+    CHECK(v != NULL && fputs("keep", v) >= 0 && fclose(v) == 0);
+    snprintf(path, sizeof path, "%s/link.png", dir);
+    CHECK(symlink(victim, path) == 0);
+    CHECK(pb_image_save_png(path, &a, err, sizeof err) == 0);
+    struct stat st;
+    CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0644);
+    CHECK(stat(victim, &st) == 0 && st.st_size == 4);
+    CHECK(unlink(path) == 0 && unlink(victim) == 0);
     pb_image_free(&a);
     snprintf(path, sizeof path, "%s/round.png", dir);
     CHECK(unlink(path) == 0);
-    CHECK(rmdir(dir) == 0);
+    CHECK(rmdir(dir) == 0);   /* empty: no temporary file was left either */
 }
 
 static void test_formats(void)

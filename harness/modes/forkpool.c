@@ -33,15 +33,8 @@ static int forkpool_child(void *arg, unsigned worker, int cmd_fd, int res_fd)
 {
     const struct forkpool_job *job = arg;
     const struct pb_workload *w = job->w;
-    char err[PB_ERRLEN];
-    if (pb_placement_bind_process(job->plan->placement, worker, err, sizeof err) != 0) {
-        pb_child_error(res_fd, worker, "%s", err);
-        return 1;
-    }
-    struct pb_worker_stat ws = {.cpu_start = -1, .cpu_end = -1};
-    pb_worker_mark_start(&ws);
-    struct pb_msg ready = {.type = PB_MSG_READY, .worker = worker};
-    if (pb_io_write_all(res_fd, &ready, sizeof ready) != 0)
+    struct pb_worker_stat ws;
+    if (pb_child_start(job->plan->placement, worker, res_fd, true, &ws) != 0)
         return 1;
     /* One buffer holds the header and the outputs, so each chunk is one write. */
     unsigned char *buf = NULL;

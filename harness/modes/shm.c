@@ -58,15 +58,8 @@ static int shm_child(void *arg, unsigned worker, int cmd_fd, int res_fd)
     const struct shm_job *job = arg;
     const struct pb_workload *w = job->w;
     struct shm_ctl *ctl = job->ctl;
-    char err[PB_ERRLEN];
-    if (pb_placement_bind_process(job->plan->placement, worker, err, sizeof err) != 0) {
-        pb_child_error(res_fd, worker, "%s", err);
-        return 1;
-    }
-    struct pb_worker_stat ws = {.cpu_start = -1, .cpu_end = -1};
-    pb_worker_mark_start(&ws);
-    struct pb_msg m = {.type = PB_MSG_READY, .worker = worker};
-    if (pb_io_write_all(res_fd, &m, sizeof m) != 0)
+    struct pb_worker_stat ws;
+    if (pb_child_start(job->plan->placement, worker, res_fd, true, &ws) != 0)
         return 1;
     while (atomic_load_explicit(&ctl->go, memory_order_acquire) == 0)
         futex_wait(&ctl->go, 0);
@@ -78,7 +71,7 @@ static int shm_child(void *arg, unsigned worker, int cmd_fd, int res_fd)
     pb_worker_mark_end(&ws);
     ctl->slot[worker].ws = ws;
     atomic_thread_fence(memory_order_release);
-    m = (struct pb_msg){.type = PB_MSG_DONE, .worker = worker};
+    struct pb_msg m = {.type = PB_MSG_DONE, .worker = worker};
     return pb_io_write_all(res_fd, &m, sizeof m) == 0 ? 0 : 1;
 }
 

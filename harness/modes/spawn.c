@@ -25,13 +25,9 @@ static int spawn_child(void *arg, unsigned slot, int cmd_fd, int res_fd)
     (void)cmd_fd;
     const struct spawn_job *job = arg;
     const struct pb_workload *w = job->w;
-    char err[PB_ERRLEN];
-    if (pb_placement_bind_process(job->plan->placement, slot, err, sizeof err) != 0) {
-        pb_child_error(res_fd, slot, "%s", err);
+    struct pb_worker_stat ws;
+    if (pb_child_start(job->plan->placement, slot, res_fd, false, &ws) != 0)
         return 1;
-    }
-    struct pb_worker_stat ws = {.cpu_start = -1, .cpu_end = -1};
-    pb_worker_mark_start(&ws);
     size_t bytes = (job->r.end - job->r.begin) * w->out_size;
     unsigned char *buf = malloc(sizeof(struct pb_msg) + bytes);
     if (!buf) {

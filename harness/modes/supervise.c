@@ -18,6 +18,7 @@
 
 #include "fault.h"
 #include "pb.h"
+#include "placement.h"
 #include "supervise.h"
 
 /* Result pipes are widened to this, so a chunk of blur rows crosses in one or
@@ -496,6 +497,20 @@ void pb_child_error(int fd, unsigned worker, const char *fmt, ...)
     struct pb_msg m = {.type = PB_MSG_ERROR, .worker = worker, .bytes = len};
     if (pb_io_write_all(fd, &m, sizeof m) == 0)
         (void)pb_io_write_all(fd, text, len);
+}
+
+int pb_child_start(const struct pb_placement *pl, unsigned worker, int res_fd, bool say_ready,
+                   struct pb_worker_stat *ws)
+{
+    char err[PB_ERRLEN];
+    if (pb_placement_bind_process(pl, worker, err, sizeof err) != 0) {
+        pb_child_error(res_fd, worker, "%s", err);
+        return -1;
+    }
+    *ws = (struct pb_worker_stat){.cpu_start = -1, .cpu_end = -1};
+    pb_worker_mark_start(ws);
+    struct pb_msg ready = {.type = PB_MSG_READY, .worker = worker};
+    return say_ready && pb_io_write_all(res_fd, &ready, sizeof ready) != 0 ? -1 : 0;
 }
 
 void pb_child_run_range(const struct pb_kernel *k, const struct pb_workload *w, struct pb_range r,

@@ -110,6 +110,12 @@ int pb_io_read_all(int fd, void *buf, size_t len);
 __attribute__((format(printf, 3, 4))) void pb_child_error(int fd, unsigned worker,
                                                           const char *fmt, ...);
 
+/* In a child, first: bind this process to worker `worker`'s cpuset, start its
+ * statistics, and (when `say_ready`) tell the parent it is ready.  Returns 0,
+ * or -1 when the child should exit (the parent was told why, if it can be). */
+int pb_child_start(const struct pb_placement *pl, unsigned worker, int res_fd, bool say_ready,
+                   struct pb_worker_stat *ws);
+
 /* In a child: run tasks [r.begin, r.end) into `dst` (task t at (t - r.begin)
  * * out_size), consulting the injected fault before each task, and add the
  * time, tasks and chunk to `ws`. */

@@ -131,7 +131,8 @@ _Static_assert(TAIL_BYTES > 4096, "drain_output reads 4096 bytes at a time");
 #define STARTUP_MIN_S 60.0        /* launching on a cluster may take longer than one run */
 #define QUIT_WAIT_S 10.0          /* a session asked to QUIT must be gone by then */
 #define TERM_WAIT_S 3.0           /* after SIGTERM, mpirun gets this long to end the job */
-#define VERDICT_WAIT_S 2.0        /* after a rank died, mpirun gets this long to say which */
+#define VERDICT_WAIT_S 5.0        /* after a rank died, mpirun gets this long to say which
+                                     (2 s was too short on a loaded machine: found by the soak) */
 #define MAX_SESSIONS 16           /* idle sessions kept (see the cache below) */
 
 /* A growable argv. */
@@ -608,6 +609,9 @@ __attribute__((format(printf, 4, 5))) static int session_fail(struct mpi_session
     else if (gone && WIFSIGNALED(ss->status))
         snprintf(err, errlen, "mpi: %s; mpirun killed by signal %d: %s", what,
                  WTERMSIG(ss->status), why);
+    else if (strcmp(why, "no output") != 0)   /* it said something before it was stopped */
+        snprintf(err, errlen, "mpi: %s (mpirun pid %d and its ranks killed): %s", what,
+                 (int)ss->pid, why);
     else
         snprintf(err, errlen, "mpi: %s (mpirun pid %d and its ranks killed)", what, (int)ss->pid);
     session_end(ss, false);

@@ -27,9 +27,10 @@
  * its mpirun or orted dies, so nothing outlives a crashed harness either.
  * Open MPI's own files -- its session directory and the shared-memory (vader)
  * segments of the ranks -- go into a private directory per session (mode 0700,
- * from mkdtemp, in /dev/shm, named parbench-mpi.PID.XXXXXX), removed with everything in it when the session
- * ends: a job killed on a crash or a timeout cannot clean up after itself, and
- * would otherwise leave segments in /dev/shm and directories in /tmp. */
+ * from mkdtemp: /dev/shm/parbench-mpi.PID.XXXXXX), removed with everything in
+ * it when the session ends: a job killed on a crash or a timeout cannot clean
+ * up after itself, and would otherwise leave segments in /dev/shm and
+ * directories in /tmp. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -8,6 +8,7 @@
 #ifndef PB_KERNEL_H
 #define PB_KERNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +89,9 @@ static inline void pb_footprint_add(struct pb_footprint *f, const char *name, ui
 struct pb_kernel {
     const char *name;
     const char *summary;                          /* one line for `parbench list` */
+    bool opt_in;                                  /* left out of the default sweep: runs only
+                                                     when named with -k (noop measures the
+                                                     harness, not the machine) */
     const struct pb_param_def *params;            /* may be NULL when nparams == 0 */
     size_t nparams;
     /* Build the input and size the tasks.  Returns 0, or -1 with `err` filled. */

@@ -77,6 +77,7 @@ static void noop_release(struct pb_workload *w)
 const struct pb_kernel pb_kernel_noop = {
     .name = "noop",
     .summary = "near-empty tasks that measure dispatch overhead",
+    .opt_in = true,
     .params = noop_params,
     .nparams = sizeof noop_params / sizeof noop_params[0],
     .prepare = noop_prepare,

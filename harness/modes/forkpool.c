@@ -241,6 +241,10 @@ out:
 
 const struct pb_mode pb_mode_forkpool = {
     .name = "forkpool",
+    .worker = PB_WORKER_PROCESS,
+    .output = PB_OUTPUT_COPIED,
+    .runtime = PB_RUNTIME_C,
+    .style = {"#d62728", 11, 1},
     .summary = "pre-forked processes (like multiprocessing.Pool); chunks go out and outputs "
                "come back over pipes, copied into place",
     .execute = forkpool_execute,

@@ -7,6 +7,7 @@
 #ifndef PB_MODE_H
 #define PB_MODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kernel.h"
@@ -22,8 +23,10 @@ struct pb_plan {
     size_t chunk;                          /* tasks per chunk; 0 = the schedule's default */
     double timeout_s;                      /* a run longer than this fails, its workers killed */
     const struct pb_placement *placement;  /* where each worker runs; NULL = not bound */
-    const struct pb_params *params;        /* the kernel's parameters as run, for modes that
-                                              prepare the workload again elsewhere (mpi) */
+    const struct pb_params *params;        /* the kernel's parameters as run, for modes whose
+                                              workers prepare the input again in another
+                                              program (mpi ranks, an interpreter) */
+    void *state;                           /* what the mode's open() returned; NULL without one */
 };
 
 /* What each worker did in one run. */
@@ -34,6 +37,7 @@ struct pb_worker_stat {
     int cpu_start;        /* OS CPU index when it began, -1 if unknown */
     int cpu_end;          /* OS CPU index when it finished */
     int migrated;         /* 1 when it was seen on a CPU outside its cpuset or changed CPU */
+    char host[64];        /* where it ran when the mode knows ("" = this host): mpi ranks */
 };
 
 /* One timed run. */
@@ -51,10 +55,97 @@ struct pb_held {
     int children;
 };
 
+/* Who a mode's workers are: the layers above group and compare modes by this,
+ * never by name. */
+enum pb_worker_kind {
+    PB_WORKER_CALLER,    /* the calling thread alone */
+    PB_WORKER_THREAD,    /* threads of the harness process */
+    PB_WORKER_PROCESS,   /* OS processes on this host */
+    PB_WORKER_RANK,      /* MPI ranks, possibly on other hosts */
+    PB_WORKER_KINDS
+};
+
+/* How a task's output reaches the output array. */
+enum pb_output_path {
+    PB_OUTPUT_IN_PLACE,  /* workers write the array itself (shared address space or mapping) */
+    PB_OUTPUT_COPIED,    /* outputs travel (pipes, sockets, MPI) and are copied into place */
+    PB_OUTPUT_PATHS
+};
+
+/* The language the workers' code runs in, so reports can group C and Python series. */
+enum pb_runtime { PB_RUNTIME_C, PB_RUNTIME_PYTHON, PB_RUNTIMES };
+
+const char *pb_worker_kind_name(enum pb_worker_kind k);   /* "caller", "thread", ... */
+const char *pb_output_path_name(enum pb_output_path p);   /* "in_place", "copied" */
+const char *pb_runtime_name(enum pb_runtime r);           /* "c", "python" */
+/* Each returns 0 and sets *out, or -1 for a name it does not know. */
+int pb_worker_kind_parse(const char *name, enum pb_worker_kind *out);
+int pb_output_path_parse(const char *name, enum pb_output_path *out);
+int pb_runtime_parse(const char *name, enum pb_runtime *out);
+
+/* How the mode's series look on every chart, so a new mode is told apart
+ * without a table anywhere else. */
+struct pb_plot_style {
+    const char *color;   /* "#1f77b4" */
+    int point;           /* gnuplot pointtype */
+    int dash;            /* gnuplot dashtype (1 = solid) */
+};
+
+#define PB_MODE_OPTIONS_MAX 8
+
+/* One option of a mode, set with `--set MODE.NAME=VALUE` like a kernel parameter. */
+struct pb_mode_option {
+    const char *name;    /* "hosts" */
+    const char *help;    /* one line for `parbench list` */
+};
+
+/* A mode's options as the user gave them, indexed like its `options`; NULL = not given. */
+struct pb_mode_args {
+    const char *value[PB_MODE_OPTIONS_MAX];
+};
+
+#define PB_FACTS_MAX 8
+
+/* Mode-specific facts a record carries (mpi: the mpirun mapping, the hosts),
+ * as name/value text: results.json writes them as an object, results.csv as
+ * one "name=value;name=value" column. */
+struct pb_facts {
+    struct {
+        char name[32];
+        char value[512];
+    } f[PB_FACTS_MAX];
+    size_t n;
+};
+
+/* Add a fact (past PB_FACTS_MAX, dropped); printf-style value. */
+void pb_facts_add(struct pb_facts *f, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 struct pb_mode {
     const char *name;
     const char *summary;         /* one line for `parbench list` */
     const char *unavailable;     /* non-NULL when compiled out: says why */
+
+    /* Traits: what the layers above would otherwise guess from the name. */
+    bool single_worker;          /* runs once per kernel with one worker and no schedule;
+                                    the baseline speedups of its runtime are measured against */
+    enum pb_worker_kind worker;
+    enum pb_output_path output;
+    enum pb_runtime runtime;
+    struct pb_plot_style style;
+    const struct pb_mode_option *options;   /* NULL when noptions == 0 */
+    size_t noptions;
+
+    /* Optional: once before the sweep, with the options as given.  Checks them
+     * (before any work: a missing program or file is a usage error) and sets up
+     * what lives across runs; *state then reaches execute (plan->state), held,
+     * facts and close.  Returns 0, or -1 with one line in `err`.  NULL: no state. */
+    int (*open)(const struct pb_mode_args *args, void **state, char *err, size_t errlen);
+    /* Optional: after the sweep (also after a failure or Ctrl-C): release it all. */
+    void (*close)(void *state);
+    /* Optional: facts about the configuration's last run for its record. */
+    void (*facts)(void *state, const struct pb_plan *plan, struct pb_facts *out);
+
     /* Run every task of `w` once into `out` (w->ntasks * w->out_size bytes,
      * a MAP_SHARED mapping so forked workers may write it in place).
      * Returns 0, or -1 with `err` naming the mode, the worker and the cause. */
@@ -63,7 +154,7 @@ struct pb_mode {
                    char *err, size_t errlen);
     /* Optional: what the mode keeps between runs (mpi's idle sessions), so the
      * harness's after-run leak check (leakcheck.h) does not count it.  NULL: nothing. */
-    struct pb_held (*held)(void);
+    struct pb_held (*held)(void *state);
     /* Optional: the threads and processes one run with `workers` workers starts on this
      * host besides the calling thread (Linux holds both alike to RLIMIT_NPROC and
      * pids.max), so `parbench run` can refuse a worker count the process limit cannot
@@ -74,6 +165,8 @@ struct pb_mode {
 extern const struct pb_mode *const pb_modes[];
 extern const size_t pb_nmodes;
 const struct pb_mode *pb_mode_find(const char *name);
+/* The option `name` of mode `m`: its index, or -1. */
+int pb_mode_option_index(const struct pb_mode *m, const char *name);
 
 const char *pb_schedule_name(enum pb_schedule s);
 int pb_schedule_parse(const char *text, enum pb_schedule *out);

@@ -113,6 +113,10 @@ static int mpi_unavailable(const struct pb_kernel *k, const struct pb_workload *
 
 const struct pb_mode pb_mode_mpi = {
     .name = "mpi",
+    .worker = PB_WORKER_RANK,
+    .output = PB_OUTPUT_COPIED,
+    .runtime = PB_RUNTIME_C,
+    .style = {"#9467bd", 6, 1},
     .summary = "Open MPI ranks started by mpirun (one host or many); outputs gathered through MPI",
 #ifdef PB_MPI_NOT_OPEN_MPI
     .unavailable = "built against an MPI that is not Open MPI: install libopenmpi-dev and "
@@ -1360,8 +1364,9 @@ static int mpi_execute(const struct pb_kernel *k, const struct pb_workload *w,
 }
 
 /* The idle sessions' mpirun processes and descriptors, for the harness's leak check. */
-static struct pb_held mpi_held(void)
+static struct pb_held mpi_held(void *state)
 {
+    (void)state;
     struct pb_held h = {0, 0};
     for (size_t i = 0; i < MAX_SESSIONS; i++) {
         const struct mpi_session *ss = cache[i];
@@ -1385,6 +1390,10 @@ static unsigned mpi_tasks_started(unsigned workers)
 
 const struct pb_mode pb_mode_mpi = {
     .name = "mpi",
+    .worker = PB_WORKER_RANK,
+    .output = PB_OUTPUT_COPIED,
+    .runtime = PB_RUNTIME_C,
+    .style = {"#9467bd", 6, 1},
     .summary = "Open MPI ranks started by mpirun (one host or many); static blocks gathered "
                "with MPI_Gatherv or chunks handed out by rank 0; outputs travel through MPI",
     .execute = mpi_execute,

@@ -141,6 +141,10 @@ static unsigned openmp_tasks_started(unsigned workers)
 
 const struct pb_mode pb_mode_openmp = {
     .name = "openmp",
+    .worker = PB_WORKER_THREAD,
+    .output = PB_OUTPUT_IN_PLACE,
+    .runtime = PB_RUNTIME_C,
+    .style = {"#17becf", 9, 2},
     .summary = "an OpenMP team, each thread bound by parbench itself (not OMP_PROC_BIND); "
                "omp for schedule(runtime) set from --schedule/--chunk; in place",
     .execute = openmp_execute,
@@ -164,6 +168,10 @@ static int openmp_unavailable(const struct pb_kernel *k, const struct pb_workloa
 
 const struct pb_mode pb_mode_openmp = {
     .name = "openmp",
+    .worker = PB_WORKER_THREAD,
+    .output = PB_OUTPUT_IN_PLACE,
+    .runtime = PB_RUNTIME_C,
+    .style = {"#17becf", 9, 2},
     .summary = "an OpenMP team (not built)",
     .unavailable = "built without OpenMP (PARBENCH_OPENMP=OFF or no compiler support)",
     .execute = openmp_unavailable,

@@ -39,6 +39,11 @@ static unsigned serial_tasks_started(unsigned workers)
 
 const struct pb_mode pb_mode_serial = {
     .name = "serial",
+    .single_worker = true,
+    .worker = PB_WORKER_CALLER,
+    .output = PB_OUTPUT_IN_PLACE,
+    .runtime = PB_RUNTIME_C,
+    .style = {"#000000", 7, 1},
     .summary = "one thread runs every task in order; the baseline for speedup",
     .execute = serial_execute,
     .tasks_started = serial_tasks_started,

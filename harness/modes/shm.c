@@ -170,6 +170,10 @@ out:
 
 const struct pb_mode pb_mode_shm = {
     .name = "shm",
+    .worker = PB_WORKER_PROCESS,
+    .output = PB_OUTPUT_IN_PLACE,
+    .runtime = PB_RUNTIME_C,
+    .style = {"#2ca02c", 13, 1},
     .summary = "forked processes take chunks from a process-shared atomic counter; outputs "
                "written in place in MAP_SHARED memory",
     .execute = shm_execute,

@@ -151,6 +151,10 @@ out:
 
 const struct pb_mode pb_mode_spawn = {
     .name = "spawn",
+    .worker = PB_WORKER_PROCESS,
+    .output = PB_OUTPUT_COPIED,
+    .runtime = PB_RUNTIME_C,
+    .style = {"#ff7f0e", 4, 1},
     .summary = "a fresh fork() per chunk, at most one per worker (like a Process per job); "
                "outputs come back through a pipe per child",
     .execute = spawn_execute,

@@ -66,7 +66,7 @@ static struct pb_held held_by_modes(void)
     struct pb_held sum = {0, 0};
     for (size_t i = 0; i < pb_nmodes; i++)
         if (pb_modes[i]->held) {
-            struct pb_held h = pb_modes[i]->held();
+            struct pb_held h = pb_modes[i]->held(NULL);
             sum.fds += h.fds;
             sum.children += h.children;
         }

@@ -8,7 +8,7 @@ source "$PB_SRC/tests/lib.sh"
 : "${PB_OPENMP:?PB_OPENMP must be 1 or 0}" "${PB_MPI:?PB_MPI must be 1 or 0}"
 cd "$TMP"
 "$PARBENCH" list >list.txt
-q=(-q -k primes -w 1 -r 1 --warmup 0 --set primes.hi=1000 -o out)
+q=(-q -k primes -w 1 -r 1 --warmup 0 --set primes.hi=1000 -o res)
 
 # expect_mode MODE HAVE 'reason when unavailable'
 expect_mode() {
@@ -19,7 +19,7 @@ expect_mode() {
     else
         check "$mode is listed as unavailable: $reason" grep -qE "^  $mode +unavailable: .*$reason" list.txt
         expect_error 4 "mode $mode is unavailable" run -m "$mode" "${q[@]}"
-        check "nothing written for an unavailable $mode" test ! -e out
+        check "nothing written for an unavailable $mode" test ! -e res
     fi
 }
 expect_mode openmp "$PB_OPENMP" "built without OpenMP"

@@ -14,10 +14,7 @@
 #include "fsutil.h"
 #include "gnuplot.h"
 #include "pb.h"
-
-#ifndef PB_SOURCE_DIR
-#define PB_SOURCE_DIR ""
-#endif
+#include "plotsdir.h"
 
 /* A chart that takes longer than this is stuck, not slow. */
 #define RENDER_TIMEOUT_MS 60000
@@ -27,6 +24,18 @@ static bool has_scripts(const char *dir)
     char p[16384];
     snprintf(p, sizeof p, "%s/speedup.gp", dir);
     return pb_is_file(p);
+}
+
+/* True when `dir` is the build directory parbench was built in: only such a
+ * binary may use the source tree's scripts, so an installed or copied one
+ * never depends on a source tree that may be gone or changed. */
+static bool in_build_tree(const char *dir)
+{
+    char *a = realpath(dir, NULL), *b = realpath(PB_BUILD_BINDIR, NULL);
+    bool same = a && b && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    return same;
 }
 
 int pb_plots_dir(const char *override, char *buf, size_t len, char *err, size_t errlen)
@@ -39,15 +48,15 @@ int pb_plots_dir(const char *override, char *buf, size_t len, char *err, size_t 
         snprintf(buf, len, "%s", override);
         return 0;
     }
-    char exe[4096], cand[3][4200];
+    /* Installed: <bindir>/<PB_PLOTS_FROM_BINDIR>, e.g. bin/../share/parbench/plots. */
+    char exe[4096], cand[2][4200];
     pb_exe_dir(exe, sizeof exe);
     size_t n = 0;
     if (exe[0]) {
-        snprintf(cand[n++], sizeof cand[0], "%s/../share/parbench/plots", exe);
-        snprintf(cand[n++], sizeof cand[0], "%s/../plots", exe);
+        snprintf(cand[n++], sizeof cand[0], "%s/%s", exe, PB_PLOTS_FROM_BINDIR);
+        if (in_build_tree(exe))
+            snprintf(cand[n++], sizeof cand[0], "%s", PB_SOURCE_PLOTS);
     }
-    if (PB_SOURCE_DIR[0])
-        snprintf(cand[n++], sizeof cand[0], "%s/plots", PB_SOURCE_DIR);
     for (size_t i = 0; i < n; i++) {
         if (has_scripts(cand[i])) {
             char *real = realpath(cand[i], NULL);

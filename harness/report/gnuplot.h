@@ -7,10 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The directory holding plots/speedup.gp: `override` when given (an error if
- * it lacks the scripts), else DIR_OF_EXE/../share/parbench/plots, DIR_OF_EXE/../plots,
- * or the source tree's plots/.  Returns 0, 1 when not found (err says where it
- * looked), -1 when `override` is wrong. */
+/* The directory holding speedup.gp: `override` when given (an error if it
+ * lacks the scripts), else the installed scripts relative to the executable
+ * (DIR_OF_EXE/../share/parbench/plots with the default layout), else, for a
+ * binary still in its build directory only, the source tree's plots/.
+ * Returns 0, 1 when not found (err says where it looked), -1 when `override`
+ * is wrong. */
 int pb_plots_dir(const char *override, char *buf, size_t len, char *err, size_t errlen);
 
 /* The path of the gnuplot executable in PATH; false when there is none. */

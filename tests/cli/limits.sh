@@ -63,9 +63,9 @@ expect_refusal "error: primes needs about|1000000000000000 tasks of 1 number|PiB
 # Real limits through prlimit.  Sanitizers reserve terabytes of address space and data
 # at start-up, so RLIMIT_AS and RLIMIT_DATA tests run only in the plain build.
 if [ -n "${PB_SANITIZE:-}" ]; then
-    echo "ok: skipping the RLIMIT_AS/RLIMIT_DATA cases in the $PB_SANITIZE sanitizer build"
+    skip_part "the RLIMIT_AS/RLIMIT_DATA cases in the $PB_SANITIZE sanitizer build"
 elif ! command -v prlimit >/dev/null; then
-    echo "ok: skipping the RLIMIT_AS/RLIMIT_DATA cases: prlimit (util-linux) is missing"
+    skip_part "the RLIMIT_AS/RLIMIT_DATA cases: prlimit (util-linux) is missing"
 else
     # noop at its most tasks (1e8, 763 MiB of output) under a 600 MB address space.
     expect_refusal "error: noop needs about 763 MiB|100000000 tasks|(RLIMIT_AS 572 MiB,|in use)|lower noop.tasks" \
@@ -85,9 +85,9 @@ fi
 # More workers than RLIMIT_NPROC leaves, as user nobody (the kernel does not hold root
 # to it).  nobody needs a binary it can run and a directory it can write.
 if [ "$(id -u)" -ne 0 ]; then
-    echo "ok: skipping the RLIMIT_NPROC cases: they need root to become user nobody"
+    skip_part "the RLIMIT_NPROC cases: they need root to become user nobody"
 elif ! command -v setpriv >/dev/null || ! command -v prlimit >/dev/null; then
-    echo "ok: skipping the RLIMIT_NPROC cases: setpriv or prlimit (util-linux) is missing"
+    skip_part "the RLIMIT_NPROC cases: setpriv or prlimit (util-linux) is missing"
 else
     chmod 755 "$TMP"
     mkdir -m 777 "$TMP/nobody"

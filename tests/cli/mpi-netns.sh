@@ -10,15 +10,13 @@
 source "$PB_SRC/tests/lib.sh"
 cd "$TMP"
 if "$PARBENCH" list | grep -qE '^  mpi +unavailable:'; then
-    echo "SKIP: mpi mode unavailable: $("$PARBENCH" list | sed -n 's/^  mpi *unavailable: //p')"
-    exit 0
+    skip "mpi mode unavailable: $("$PARBENCH" list | sed -n 's/^  mpi *unavailable: //p')"
 fi
 for tool in mpirun ip unshare; do
-    command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 0; }
+    command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
 if [ "$(id -u)" -ne 0 ]; then
-    echo "SKIP: making network namespaces needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)"
-    exit 0
+    skip "making network namespaces needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)"
 fi
 
 # Names and a subnet of our own, so concurrent runs of this test do not collide
@@ -34,7 +32,7 @@ for _ in $(seq 20); do
         break
     fi
 done
-[ -n "$net" ] || { echo "SKIP: no free 10.x subnet found for the bridge"; exit 0; }
+[ -n "$net" ] || skip "no free 10.x subnet found for the bridge"
 hosts=("${pfx}h1" "${pfx}h2")
 
 cleanup() {
@@ -46,8 +44,7 @@ cleanup() {
 trap cleanup EXIT
 
 if ! ip netns add "${hosts[0]}" 2>ns.err; then
-    echo "SKIP: cannot make a network namespace: $(cat ns.err)"
-    exit 0
+    skip "cannot make a network namespace: $(cat ns.err)"
 fi
 set -x
 ip netns add "${hosts[1]}"

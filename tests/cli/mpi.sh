@@ -7,12 +7,10 @@
 source "$PB_SRC/tests/lib.sh"
 cd "$TMP"
 if "$PARBENCH" list | grep -qE '^  mpi +unavailable:'; then
-    echo "SKIP: mpi mode unavailable: $("$PARBENCH" list | sed -n 's/^  mpi *unavailable: //p')"
-    exit 0
+    skip "mpi mode unavailable: $("$PARBENCH" list | sed -n 's/^  mpi *unavailable: //p')"
 fi
 if ! command -v mpirun >/dev/null; then
-    echo "SKIP: mpi mode built, but no mpirun in PATH (install openmpi-bin)"
-    exit 0
+    skip "mpi mode built, but no mpirun in PATH (install openmpi-bin)"
 fi
 # A private copy of both programs: the leftover checks then see this test's
 # ranks only, even when other runs use the mpi mode at the same time.

@@ -39,7 +39,7 @@ if command -v gnuplot >/dev/null; then
     done
     check "no temporary files or render directories left" test -z "$(ls -a run-a run-a/plots | grep -e '\.tmp' -e '^\.render\.' || true)"
 else
-    echo "SKIP: gnuplot is not installed, chart checks skipped"
+    skip_part "gnuplot is not installed: the chart checks"
 fi
 check "plot data written" test -s run-a/plots/primes.dat -a -s run-a/plots/primes.gpvars
 

@@ -163,7 +163,7 @@ if command -v lstopo-no-graphics >/dev/null || command -v lstopo >/dev/null; the
     "$PARBENCH" topo --synthetic "pack:2 core:4 pu:2" --draw pic.svg >/dev/null
     check "--draw pic.svg wrote an SVG" grep -q '<svg' pic.svg
 else
-    echo "skip: no lstopo installed, --draw not drawn"
+    skip_part "no lstopo installed: --draw not drawn"
 fi
 rc=0
 env PATH="$TMP/empty-path" "$pb_abs" topo "${S1[@]}" --draw pic2.svg >/dev/null 2>draw.err || rc=$?

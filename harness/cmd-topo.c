@@ -164,14 +164,14 @@ static void print_smt_pair(const struct pb_placement *spread, const struct pb_pl
                            const struct pb_place_opts *o)
 {
     unsigned n = pb_placement_workers(spread);
-    printf("smt yield: %u workers on one PU of %u cores, then on both PUs of %u cores\n", n, n,
-           n / 2);
+    printf("smt yield: %u workers on one PU of %u cores, then on both PUs of %u %s\n", n, n,
+           n / 2, n / 2 == 1 ? "core" : "cores");
     printf("plan: %u workers, one PU per core, policy %s", n, pb_policy_name(o->policy));
     print_choices(o);
     printf("\n");
     print_workers(spread);
-    printf("plan: %u workers, both PUs of %u cores, policy %s", n, n / 2,
-           pb_policy_name(o->policy));
+    printf("plan: %u workers, both PUs of %u %s, policy %s", n, n / 2,
+           n / 2 == 1 ? "core" : "cores", pb_policy_name(o->policy));
     print_choices(o);
     printf("\n");
     print_workers(packed);

@@ -275,9 +275,9 @@ int pb_placement_make(struct pb_placement **out, struct pb_topo *t, unsigned wor
         const char *what = pu ? plural(avail, "PU", "PUs") : plural(avail, "core", "cores");
         if (kinds_restrict(o->kinds) && (avail == 0 || (workers > avail && !o->oversubscribe))) {
             snprintf(err, errlen,
-                     "%u workers but only %u %s of --kinds %s to bind to (choose more kinds%s, "
-                     "or use --oversubscribe)",
-                     workers, avail, what, o->kinds, pu ? "" : ", --bind pu");
+                     "%u workers but only %u %s of --kinds %s to bind to (choose more kinds, "
+                     "%s--oversubscribe)",
+                     workers, avail, what, o->kinds, pu ? "or use " : "use --bind pu, or ");
             goto fail;
         }
         if (workers > avail && !o->oversubscribe) {

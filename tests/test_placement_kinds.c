@@ -151,6 +151,26 @@ static void test_kinds_hybrid(void)
     CHECK(isnan(pb_placement_capacity(pl, rates, 2, 100.0)));
     pb_placement_free(pl);
 
+    /* the ladder over the kinds chosen */
+    unsigned l[32];
+    static const unsigned fast_auto[] = {1, 2, 4, 8, 16}, atom_auto[] = {1, 2, 4, 8, 16},
+                          all_auto[] = {1, 2, 4, 8, 16, 24, 32};
+    struct pb_place_opts lo = {.bind = PB_BIND_CORE, .kinds = "fastest"};
+    CHECK_EQ_U(pb_topo_ladder_for(t, &lo, 0, l, 32), 5);
+    for (unsigned i = 0; i < 5; i++)
+        CHECK_EQ_U(l[i], fast_auto[i]);
+    CHECK_EQ_U(pb_topo_ladder_for(t, &lo, 1, l, 32), 8);   /* -w all: 1..8 */
+    lo.kinds = "IntelAtom";
+    CHECK_EQ_U(pb_topo_ladder_for(t, &lo, 0, l, 32), 5);
+    for (unsigned i = 0; i < 5; i++)
+        CHECK_EQ_U(l[i], atom_auto[i]);
+    lo.kinds = NULL;
+    CHECK_EQ_U(pb_topo_ladder_for(t, &lo, 0, l, 32), 7);
+    for (unsigned i = 0; i < 7; i++)
+        CHECK_EQ_U(l[i], all_auto[i]);
+    lo.kinds = "Zen4";   /* left for the plan to report */
+    CHECK_EQ_U(pb_topo_ladder_for(t, &lo, 0, l, 32), 7);
+
     expect_plan_error(t, 9, &(struct pb_place_opts){.bind = PB_BIND_CORE, .kinds = "fastest"},
                       "9 workers but only 8 cores of --kinds fastest to bind to (choose more "
                       "kinds, use --bind pu, or --oversubscribe)");

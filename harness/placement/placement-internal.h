@@ -49,6 +49,10 @@ struct pb_placement {
     hwloc_bitmap_t *sets;      /* one per worker; NULL when the plan binds nothing */
 };
 
+/* placement.c: the -w auto / -w all ladder for a machine of `cores` cores
+ * and `pus` PUs (see pb_topo_ladder). */
+size_t pb__ladder(unsigned cores, unsigned pus, int all, unsigned *out, size_t max);
+
 /* kinds.c: read hwloc's CPU kinds into t (after find_cores); 0, or -1 when
  * out of memory. */
 int pb__kinds_load(struct pb_topo *t);

@@ -296,7 +296,7 @@ void pb_topo_summary(const struct pb_topo *t, struct pb_topo_summary *s)
     snprintf(s->cpu_model, sizeof s->cpu_model, "%s", model ? model : "");
 }
 
-size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t max)
+size_t pb__ladder(unsigned cores, unsigned pus, int all, unsigned *out, size_t max)
 {
     size_t n = 0;
 #define PUSH(v)                                                                        \
@@ -305,17 +305,22 @@ size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t ma
             out[n++] = (v);                                                            \
     } while (0)
     if (all) {
-        for (unsigned w = 1; w <= t->ncores; w++)
+        for (unsigned w = 1; w <= cores; w++)
             PUSH(w);
     } else {
-        for (unsigned w = 1; w < t->ncores; w *= 2)
+        for (unsigned w = 1; w < cores; w *= 2)
             PUSH(w);
-        PUSH(t->ncores);
-        if (t->npus > t->ncores)
-            PUSH(t->npus);
+        PUSH(cores);
+        if (pus > cores)
+            PUSH(pus);
     }
 #undef PUSH
     return n;
+}
+
+size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t max)
+{
+    return pb__ladder(t->ncores, t->npus, all, out, max);
 }
 
 void pb_topo_smt_siblings(const struct pb_topo *t, char *buf, size_t len)

@@ -78,6 +78,12 @@ void pb_topo_summary(const struct pb_topo *t, struct pb_topo_summary *s);
  * all != 0 (`-w all`): every count 1..cores.  Writes at most `max` counts
  * and returns how many it wrote. */
 size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t max);
+/* The same ladder over the cores and PUs a plan with `o` may use: with
+ * --kinds fastest on 8 P-cores + 16 E-cores, 1 2 4 8 16 (P-cores, their PUs).
+ * An explicit --cpus list or an unknown kind falls back to pb_topo_ladder()
+ * (making the plan then reports the error). */
+size_t pb_topo_ladder_for(const struct pb_topo *t, const struct pb_place_opts *o, int all,
+                          unsigned *out, size_t max);
 
 /* CPU kinds (hybrid machines: P/E cores, big.LITTLE), fastest first.  0 when
  * hwloc reports fewer than two kinds: all cores alike, and kinds are not named. */

@@ -153,6 +153,21 @@ static unsigned count_avail(const struct pb_topo *t, enum pb_bind bind, const in
     return n;
 }
 
+size_t pb_topo_ladder_for(const struct pb_topo *t, const struct pb_place_opts *o, int all,
+                          unsigned *out, size_t max)
+{
+    char err[PB_ERRLEN];
+    unsigned ngroups;
+    int *group = !o || o->cpus ? NULL : malloc((t->ncores ? t->ncores : 1) * sizeof *group);
+    if (!group || pb__kinds_groups(t, o->kinds, group, &ngroups, err, sizeof err) != 0) {
+        free(group);
+        return pb_topo_ladder(t, all, out, max);
+    }
+    unsigned cores = count_avail(t, PB_BIND_CORE, group), pus = count_avail(t, PB_BIND_PU, group);
+    free(group);
+    return pb__ladder(cores, pus, all, out, max);
+}
+
 /* ---- plans ------------------------------------------------------------- */
 
 static const char *plural(unsigned n, const char *one, const char *many)

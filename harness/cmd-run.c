@@ -63,6 +63,12 @@ static void run_usage(FILE *f)
         "      --policy P        compact or scatter (default compact)\n"
         "      --cpus LIST       bind worker i to the i-th CPU of this OS-index list\n"
         "      --oversubscribe   allow more workers than cores/PUs (wraps around)\n"
+        "      --kinds K         CPU kinds to use on hybrid machines: all (default, fastest\n"
+        "                        kind first), fastest, slowest, any (topology order), or\n"
+        "                        names from 'parbench topo' (IntelCore,IntelAtom) in order\n"
+        "      --membind M       each worker's memory: none (default), local (its NUMA\n"
+        "                        node) or interleave (over the plan's nodes); checked and\n"
+        "                        planned, not yet applied by the modes\n"
         "\n"
         "mpi mode (docs/mpi.md):\n"
         "      --mpirun PATH     Open MPI's mpirun (default: mpirun from PATH)\n"
@@ -148,7 +154,7 @@ static int parse_schedules(struct pb_run_opts *o, char *text, char *err, size_t 
 enum { OPT_SET = 256, OPT_WARMUP, OPT_SCHEDULE, OPT_CHUNK, OPT_TIMEOUT, OPT_BIND, OPT_POLICY,
        OPT_CPUS, OPT_OVERSUB, OPT_KEEP, OPT_FAILFAST, OPT_PRECISION, OPT_MINREPS, OPT_MAXREPS,
        OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_MPIRUN, OPT_HOSTS,
-       OPT_MPI_ARGS };
+       OPT_MPI_ARGS, OPT_KINDS, OPT_MEMBIND };
 
 /* Returns 0, -1 on bad input (message in err), or 1 when --help was shown. */
 static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *err, size_t errlen)
@@ -166,6 +172,8 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
         {"policy", required_argument, NULL, OPT_POLICY},
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"oversubscribe", no_argument, NULL, OPT_OVERSUB},
+        {"kinds", required_argument, NULL, OPT_KINDS},
+        {"membind", required_argument, NULL, OPT_MEMBIND},
         {"keep-going", no_argument, NULL, OPT_KEEP},
         {"fail-fast", no_argument, NULL, OPT_FAILFAST},
         {"precision", required_argument, NULL, OPT_PRECISION},
@@ -241,6 +249,12 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
             break;
         case OPT_CPUS: o->place.cpus = optarg; break;
         case OPT_OVERSUB: o->place.oversubscribe = true; break;
+        case OPT_KINDS:
+        case OPT_MEMBIND:
+            if (pb_place_opt_parse(&o->place, c == OPT_KINDS ? "kinds" : "membind", optarg, err,
+                                   errlen) != 0)
+                return -1;
+            break;
         case OPT_KEEP: o->fail_fast = false; break;
         case OPT_FAILFAST: o->fail_fast = true; break;
         case OPT_PRECISION:

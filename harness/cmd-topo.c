@@ -30,13 +30,26 @@ static void usage(FILE *f)
             "                        L3s, then cores; with --bind pu, SMT siblings last\n"
             "      --cpus LIST       bind worker i to the i-th CPU of LIST (OS indexes: 0,2,4-7)\n"
             "      --oversubscribe   allow more workers than cores/PUs/CPUs; they wrap around\n"
+            "      --kinds K         which CPU kinds (hybrid P/E, big.LITTLE cores) and in what\n"
+            "                        order: all (default: every core, the fastest kind first),\n"
+            "                        fastest, slowest, any (ignore kinds: topology order), or\n"
+            "                        names as listed under 'cpu kinds' (IntelCore,IntelAtom),\n"
+            "                        filled in the order written\n"
+            "      --membind M       where each worker's memory goes: none (where first\n"
+            "                        touched, default), local (its NUMA node), interleave\n"
+            "                        (page by page over the plan's nodes); shown per worker\n"
+            "      --smt-pair        the two plans of an SMT yield measurement: N workers on\n"
+            "                        one PU of N cores, and on both PUs of N/2 cores (cores\n"
+            "                        with SMT of the kinds chosen, placed by --policy)\n"
             "      --synthetic DESC  use a described machine, e.g. \"pack:2 core:8 pu:2\"\n"
             "      --xml FILE        use a machine saved as hwloc XML (lstopo FILE.xml)\n"
             "      --export-xml FILE save the machine as hwloc XML\n"
             "      --draw FILE       draw the machine with lstopo (.svg, .png, .pdf, .txt, ...)\n"
             "  -h, --help            show this help\n"
             "\n"
-            "Indexes in a plan are hwloc logical indexes, except cpusets and --cpus (OS indexes).\n"
+            "Indexes in a plan are hwloc logical indexes, except cpusets, --cpus, smt siblings\n"
+            "and the CPUs of a kind (OS indexes).  A worker line names its kind when hwloc\n"
+            "reports two or more kinds of core.\n"
             "\n"
             "exit status: 0 ok, 1 error, 2 bad command line or input,\n"
             "             4 --draw without lstopo installed\n",
@@ -78,12 +91,58 @@ static void print_machine(const struct pb_topo *t)
     printf("l1d cache: %s\n", l1);
     printf("l2 cache: %s\n", l2);
     printf("l3 cache: %s\n", l3);
+    char siblings[4096];
+    pb_topo_smt_siblings(t, siblings, sizeof siblings);
+    printf("smt siblings: %s\n", siblings);
+    unsigned nk = pb_topo_nkinds(t);
+    if (nk == 0)
+        printf("cpu kinds: none reported (all cores alike)\n");
+    else
+        printf("cpu kinds: %u, fastest first\n", nk);
+    for (unsigned k = 0; k < nk; k++) {
+        char cpus[256];
+        unsigned nc = pb_topo_kind_cores(t, k), np = pb_topo_kind_pus(t, k);
+        pb_topo_kind_cpus(t, k, cpus, sizeof cpus);
+        printf("kind %s: cpus %s, %u %s, %u %s, efficiency %d%s%s\n", pb_topo_kind_name(t, k),
+               cpus, nc, nc == 1 ? "core" : "cores", np, np == 1 ? "pu" : "pus",
+               pb_topo_kind_efficiency(t, k), *pb_topo_kind_infos(t, k) ? ", " : "",
+               pb_topo_kind_infos(t, k));
+    }
     unsigned ladder[64];
     size_t n = pb_topo_ladder(t, 0, ladder, sizeof ladder / sizeof ladder[0]);
     printf("workers for -w auto:");
     for (size_t i = 0; i < n; i++)
         printf(" %u", ladder[i]);
     printf("\nworkers for -w all: 1..%u\n", s.cores);
+}
+
+/* The workers of a plan, one line each: cpuset, where it lies, its kind on a
+ * machine with kinds, and where its memory goes with --membind. */
+static void print_workers(const struct pb_placement *pl)
+{
+    unsigned n = pb_placement_workers(pl);
+    for (unsigned w = 0; w < n; w++) {
+        char set[256], where[256], mem[128];
+        if (!pb_placement_binds(pl)) {
+            printf("worker %u: unbound\n", w);
+            continue;
+        }
+        pb_placement_cpuset_text(pl, w, set, sizeof set);
+        pb_placement_where(pl, w, where, sizeof where);
+        pb_placement_memory_text(pl, w, mem, sizeof mem);
+        const char *kind = pb_placement_kind_name(pl, w);
+        printf("worker %u: cpuset %s (%s)%s%s%s%s\n", w, set, where, *kind ? ", kind " : "", kind,
+               *mem ? ", memory " : "", mem);
+    }
+}
+
+/* ", kinds K, membind M" for the choices that differ from the defaults. */
+static void print_choices(const struct pb_place_opts *o)
+{
+    if (o->kinds)
+        printf(", kinds %s", o->kinds);
+    if (o->membind != PB_MEMBIND_NONE)
+        printf(", membind %s", pb_membind_name(o->membind));
 }
 
 static void print_plan(const struct pb_placement *pl, const struct pb_place_opts *o)
@@ -96,21 +155,31 @@ static void print_plan(const struct pb_placement *pl, const struct pb_place_opts
         printf("bind none (not bound: the OS places them)");
     else
         printf("bind %s, policy %s", pb_bind_name(o->bind), pb_policy_name(o->policy));
+    print_choices(o);
     printf("%s\n", pb_placement_oversubscribed(pl) ? ", oversubscribed" : "");
-    for (unsigned w = 0; w < n; w++) {
-        char set[256], where[256];
-        if (!pb_placement_binds(pl)) {
-            printf("worker %u: unbound\n", w);
-            continue;
-        }
-        pb_placement_cpuset_text(pl, w, set, sizeof set);
-        pb_placement_where(pl, w, where, sizeof where);
-        printf("worker %u: cpuset %s (%s)\n", w, set, where);
-    }
+    print_workers(pl);
+}
+
+static void print_smt_pair(const struct pb_placement *spread, const struct pb_placement *packed,
+                           const struct pb_place_opts *o)
+{
+    unsigned n = pb_placement_workers(spread);
+    printf("smt yield: %u workers on one PU of %u cores, then on both PUs of %u %s\n", n, n,
+           n / 2, n / 2 == 1 ? "core" : "cores");
+    printf("plan: %u workers, one PU per core, policy %s", n, pb_policy_name(o->policy));
+    print_choices(o);
+    printf("\n");
+    print_workers(spread);
+    printf("plan: %u workers, both PUs of %u %s, policy %s", n, n / 2,
+           n / 2 == 1 ? "core" : "cores", pb_policy_name(o->policy));
+    print_choices(o);
+    printf("\n");
+    print_workers(packed);
 }
 
 enum {
     OPT_BIND = 256, OPT_POLICY, OPT_CPUS, OPT_OVERSUB, OPT_SYNTH, OPT_XML, OPT_EXPORT, OPT_DRAW,
+    OPT_KINDS, OPT_MEMBIND, OPT_SMT_PAIR,
 };
 
 int pb_cmd_topo(int argc, char **argv)
@@ -125,13 +194,16 @@ int pb_cmd_topo(int argc, char **argv)
         {"xml", required_argument, NULL, OPT_XML},
         {"export-xml", required_argument, NULL, OPT_EXPORT},
         {"draw", required_argument, NULL, OPT_DRAW},
+        {"kinds", required_argument, NULL, OPT_KINDS},
+        {"membind", required_argument, NULL, OPT_MEMBIND},
+        {"smt-pair", no_argument, NULL, OPT_SMT_PAIR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct pb_place_opts po = {.bind = PB_BIND_CORE, .policy = PB_POLICY_COMPACT};
     const char *synthetic = NULL, *xml = NULL, *export_xml = NULL, *draw = NULL;
     unsigned workers = 0;
-    bool plan_opts = false;
+    bool plan_opts = false, smt_pair = false;
     char err[PB_ERRLEN];
 
     /* Our own messages, in the one-line error format; 0 resets glibc's
@@ -173,6 +245,19 @@ int pb_cmd_topo(int argc, char **argv)
             po.oversubscribe = true;
             plan_opts = true;
             break;
+        case OPT_KINDS:
+        case OPT_MEMBIND:
+            if (pb_place_opt_parse(&po, c == OPT_KINDS ? "kinds" : "membind", optarg, err,
+                                   sizeof err) != 0) {
+                pb_error("%s", err);
+                return PB_EXIT_USAGE;
+            }
+            plan_opts = true;
+            break;
+        case OPT_SMT_PAIR:
+            smt_pair = true;
+            plan_opts = true;
+            break;
         case OPT_SYNTH:
             synthetic = optarg;
             break;
@@ -201,7 +286,8 @@ int pb_cmd_topo(int argc, char **argv)
         return PB_EXIT_USAGE;
     }
     if (plan_opts && workers == 0) {
-        pb_error("topo: --bind, --policy, --cpus and --oversubscribe need -w N");
+        pb_error("topo: --bind, --policy, --cpus, --oversubscribe, --kinds, --membind and "
+                 "--smt-pair need -w N");
         return PB_EXIT_USAGE;
     }
 
@@ -214,8 +300,14 @@ int pb_cmd_topo(int argc, char **argv)
     int rc = PB_EXIT_OK;
     /* Everything that can fail runs before printing, so a failure is its one
      * error line and nothing else. */
-    struct pb_placement *pl = NULL;
-    if (workers && pb_placement_make(&pl, t, workers, &po, err, sizeof err) != 0) {
+    struct pb_placement *pl = NULL, *packed = NULL;
+    if (workers && smt_pair &&
+        pb_placement_make_smt_pair(&pl, &packed, t, workers, &po, err, sizeof err) != 0) {
+        pb_error("%s", err);
+        rc = PB_EXIT_USAGE;
+        goto out;
+    }
+    if (workers && !smt_pair && pb_placement_make(&pl, t, workers, &po, err, sizeof err) != 0) {
         pb_error("%s", err);
         rc = PB_EXIT_USAGE;
         goto out;
@@ -236,11 +328,15 @@ int pb_cmd_topo(int argc, char **argv)
     print_machine(t);
     if (pl) {
         printf("\n");
-        print_plan(pl, &po);
+        if (packed)
+            print_smt_pair(pl, packed, &po);
+        else
+            print_plan(pl, &po);
     }
     fflush(stdout);
 out:
     pb_placement_free(pl);
+    pb_placement_free(packed);
     pb_topo_free(t);
     return rc;
 }

@@ -1,9 +1,8 @@
-/* Worker placement from the hwloc topology: which cpuset each worker runs on.
- *
- * A plan is a list of "units" (cores or PUs) in the order the policy wants
- * them filled; worker i gets unit i (modulo the count when oversubscribed).
- * Plans are computed once, before any worker starts, so binding is a single
- * hwloc_set_cpubind() call in the worker and needs nothing else from here.
+/* Worker placement from the hwloc topology, in five files by job: this one
+ * loads the topology (summary, ladder, XML export, drawing with lstopo) and
+ * names the choices; plan.c plans workers and binds them; kinds.c reads CPU
+ * kinds (P/E cores); numa.c places memory on NUMA nodes; cpulist.c parses
+ * --cpus.  Their shared structs are in placement-internal.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,37 +17,13 @@
 #include <unistd.h>
 
 #include "pb.h"
-#include "placement.h"
-
-/* Read-only once loaded, so threads may share it and forked children may use
- * it to bind themselves (hwloc binds "this process" through /proc/self). */
-struct pb_topo {
-    hwloc_topology_t topo;
-    bool this_system;          /* loaded from this machine, so plans may bind */
-    char *synthetic;           /* the description it was loaded from, or NULL */
-    char *xml;                 /* the file it was loaded from, or NULL */
-    char *source;              /* "this system", "synthetic \"...\"", "xml FILE" */
-    hwloc_obj_type_t core_type;   /* HWLOC_OBJ_CORE, or HWLOC_OBJ_PU when hwloc knows no cores */
-    unsigned ncores;
-    unsigned npus;
-    unsigned smt;              /* most PUs in one core */
-};
-
-struct pb_placement {
-    struct pb_topo *t;
-    unsigned workers;
-    enum pb_bind bind;
-    enum pb_policy policy;
-    char *cpus;                /* the explicit list as given, or NULL */
-    bool binds;
-    bool oversubscribed;
-    hwloc_bitmap_t *sets;      /* one per worker; NULL when the plan binds nothing */
-};
+#include "placement-internal.h"
 
 /* ---- names ------------------------------------------------------------- */
 
 static const char *const bind_names[] = {"none", "core", "pu"};
 static const char *const policy_names[] = {"compact", "scatter"};
+static const char *const membind_names[] = {"none", "local", "interleave"};
 
 const char *pb_bind_name(enum pb_bind b)
 {
@@ -77,6 +52,42 @@ int pb_policy_parse(const char *text, enum pb_policy *out)
             *out = (enum pb_policy)i;
             return 0;
         }
+    return -1;
+}
+
+const char *pb_membind_name(enum pb_membind m)
+{
+    return (unsigned)m < 3 ? membind_names[m] : "?";
+}
+
+int pb_membind_parse(const char *text, enum pb_membind *out)
+{
+    for (int i = 0; i < 3; i++)
+        if (text && strcmp(text, membind_names[i]) == 0) {
+            *out = (enum pb_membind)i;
+            return 0;
+        }
+    return -1;
+}
+
+int pb_place_opt_parse(struct pb_place_opts *o, const char *opt, const char *value, char *err,
+                       size_t errlen)
+{
+    if (strcmp(opt, "membind") == 0) {
+        if (pb_membind_parse(value, &o->membind) != 0) {
+            snprintf(err, errlen, "--membind: unknown choice '%s' (none, local, interleave)",
+                     value);
+            return -1;
+        }
+        return 0;
+    }
+    if (strcmp(opt, "kinds") == 0) {
+        if (pb_kinds_check(value, err, errlen) != 0)
+            return -1;
+        o->kinds = value;
+        return 0;
+    }
+    snprintf(err, errlen, "--%s: not a placement option", opt);
     return -1;
 }
 
@@ -181,6 +192,10 @@ int pb_topo_load(struct pb_topo **out, const char *synthetic, const char *xml, c
      * hwloc "binds" happily against a synthetic one by doing nothing. */
     t->this_system = !synthetic && !xml && hwloc_topology_is_thissystem(t->topo);
     find_cores(t);
+    if (pb__kinds_load(t) != 0) {
+        snprintf(err, errlen, "out of memory reading the CPU kinds of %s", t->source);
+        goto fail;
+    }
     if (t->npus == 0) {
         snprintf(err, errlen, "%s: the topology has no PUs", t->source);
         goto fail;
@@ -196,6 +211,7 @@ void pb_topo_free(struct pb_topo *t)
 {
     if (!t)
         return;
+    pb__kinds_free(t);
     hwloc_topology_destroy(t->topo);
     free(t->synthetic);
     free(t->xml);
@@ -280,7 +296,7 @@ void pb_topo_summary(const struct pb_topo *t, struct pb_topo_summary *s)
     snprintf(s->cpu_model, sizeof s->cpu_model, "%s", model ? model : "");
 }
 
-size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t max)
+size_t pb__ladder(unsigned cores, unsigned pus, int all, unsigned *out, size_t max)
 {
     size_t n = 0;
 #define PUSH(v)                                                                        \
@@ -289,17 +305,42 @@ size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t ma
             out[n++] = (v);                                                            \
     } while (0)
     if (all) {
-        for (unsigned w = 1; w <= t->ncores; w++)
+        for (unsigned w = 1; w <= cores; w++)
             PUSH(w);
     } else {
-        for (unsigned w = 1; w < t->ncores; w *= 2)
+        for (unsigned w = 1; w < cores; w *= 2)
             PUSH(w);
-        PUSH(t->ncores);
-        if (t->npus > t->ncores)
-            PUSH(t->npus);
+        PUSH(cores);
+        if (pus > cores)
+            PUSH(pus);
     }
 #undef PUSH
     return n;
+}
+
+size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t max)
+{
+    return pb__ladder(t->ncores, t->npus, all, out, max);
+}
+
+void pb_topo_smt_siblings(const struct pb_topo *t, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    size_t used = 0;
+    if (t->core_type == HWLOC_OBJ_CORE)
+        for (unsigned i = 0; i < t->ncores && used < len; i++) {
+            hwloc_obj_t c = hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_CORE, i);
+            if (hwloc_bitmap_weight(c->cpuset) < 2)
+                continue;
+            char set[64];
+            hwloc_bitmap_list_snprintf(set, sizeof set, c->cpuset);
+            int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", set);
+            used = n < 0 ? len : used + (size_t)n;
+        }
+    if (!buf[0])
+        snprintf(buf, len, "none");
 }
 
 int pb_topo_export_xml(const struct pb_topo *t, const char *path, char *err, size_t errlen)
@@ -484,480 +525,3 @@ int pb_topo_draw(const struct pb_topo *t, const char *path, char *err, size_t er
     return 0;
 }
 
-/* ---- planning ---------------------------------------------------------- */
-
-/* Units (cores, or PUs for `core_type` == PU) under `obj` that are still
- * eligible.  Recurses through the normal children only: NUMA nodes hang off
- * the tree as memory children, but hwloc puts a Group (or uses the Package)
- * wherever a NUMA node's CPUs form their own subtree, so spreading over the
- * normal tree also spreads over NUMA nodes. */
-static unsigned count_units(hwloc_obj_t obj, hwloc_obj_type_t unit, const bool *eligible)
-{
-    if (obj->type == unit)
-        return eligible[obj->logical_index] ? 1 : 0;
-    unsigned n = 0;
-    for (unsigned i = 0; i < obj->arity; i++)
-        n += count_units(obj->children[i], unit, eligible);
-    return n;
-}
-
-/* Choose `n` eligible units under `obj` (n <= their count), spread as evenly
- * as possible over each level of the tree: every child gets a share of `n`
- * proportional to its eligible units, rounded the way hwloc_distrib() rounds,
- * so earlier children take the extra one.  Shares are by units, not by PUs as
- * hwloc_distrib() weighs them, so cores with more SMT threads do not draw two
- * workers while a core elsewhere stays empty.  Appends in topology order. */
-static void spread(hwloc_obj_t obj, unsigned n, hwloc_obj_type_t unit, const bool *eligible,
-                   hwloc_obj_t *out, unsigned *nout)
-{
-    if (n == 0)
-        return;
-    if (obj->type == unit) {
-        out[(*nout)++] = obj;   /* n == 1 here: a share never exceeds the units below */
-        return;
-    }
-    unsigned total = count_units(obj, unit, eligible);
-    unsigned long long before = 0;
-    for (unsigned i = 0; i < obj->arity; i++) {
-        unsigned w = count_units(obj->children[i], unit, eligible);
-        if (w == 0)
-            continue;
-        unsigned long long lo = (before * n + total - 1) / total;
-        unsigned long long hi = ((before + w) * n + total - 1) / total;
-        spread(obj->children[i], (unsigned)(hi - lo), unit, eligible, out, nout);
-        before += w;
-    }
-}
-
-/* The units in the order the policy fills them, `n` of them (n <= units). */
-static int order_units(struct pb_topo *t, enum pb_bind bind, enum pb_policy policy,
-                       unsigned n, hwloc_obj_t *out)
-{
-    hwloc_topology_t topo = t->topo;
-    hwloc_obj_t root = hwloc_get_root_obj(topo);
-    hwloc_obj_type_t unit = bind == PB_BIND_PU ? HWLOC_OBJ_PU : t->core_type;
-    unsigned nout = 0;
-
-    if (policy == PB_POLICY_COMPACT) {
-        /* Logical order is topology order: a core's PUs, then the next core,
-         * each L3 and package filled before the next one starts. */
-        for (unsigned i = 0; i < n; i++)
-            out[i] = hwloc_get_obj_by_type(topo, unit, i);
-        return 0;
-    }
-
-    unsigned nunits = (unsigned)hwloc_get_nbobjs_by_type(topo, t->core_type);
-    bool *eligible = malloc(nunits * sizeof *eligible);
-    hwloc_obj_t *picked = malloc(nunits * sizeof *picked);
-    if (!eligible || !picked) {
-        free(eligible);
-        free(picked);
-        return -1;
-    }
-    if (unit == t->core_type) {
-        /* One worker per core (or per PU on a topology without cores). */
-        for (unsigned i = 0; i < nunits; i++)
-            eligible[i] = true;
-        spread(root, n, unit, eligible, out, &nout);
-    } else {
-        /* PUs: round r places workers on the r-th PU of cores spread as
-         * above, so every core has a worker before any SMT sibling gets one. */
-        for (unsigned r = 0; nout < n; r++) {
-            unsigned avail = 0;
-            for (unsigned i = 0; i < nunits; i++) {
-                hwloc_obj_t c = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, i);
-                eligible[i] = hwloc_get_nbobjs_inside_cpuset_by_type(topo, c->cpuset,
-                                                                     HWLOC_OBJ_PU) > (int)r;
-                avail += eligible[i];
-            }
-            if (avail == 0)
-                break;   /* cannot happen while n <= PUs; guards the loop */
-            unsigned want = n - nout < avail ? n - nout : avail, got = 0;
-            spread(root, want, HWLOC_OBJ_CORE, eligible, picked, &got);
-            for (unsigned k = 0; k < got; k++)
-                out[nout++] = hwloc_get_obj_inside_cpuset_by_type(topo, picked[k]->cpuset,
-                                                                  HWLOC_OBJ_PU, r);
-        }
-    }
-    free(eligible);
-    free(picked);
-    return 0;
-}
-
-/* Read a decimal number at *p, advancing it; false when no digit is there.
- * Values beyond INT_MAX stop growing at INT_MAX + 1 so they cannot wrap. */
-static bool read_number(const char **p, long long *val)
-{
-    const char *s = *p;
-    if (*s < '0' || *s > '9')
-        return false;
-    long long x = 0;
-    while (*s >= '0' && *s <= '9') {
-        x = x * 10 + (*s - '0');
-        if (x > INT_MAX)
-            x = (long long)INT_MAX + 1;
-        s++;
-    }
-    *val = x;
-    *p = s;
-    return true;
-}
-
-/* Parse an OS-index CPU list ("0,2,4-7") keeping the order it is written in,
- * each CPU checked against `machine`.  Rejects empty items, reversed ranges,
- * signs, spaces, numbers beyond INT_MAX and repeats. */
-static int parse_cpus(const char *text, hwloc_const_bitmap_t machine, int **list, unsigned *count,
-                      char *err, size_t errlen)
-{
-    char mlist[256];
-    hwloc_bitmap_list_snprintf(mlist, sizeof mlist, machine);
-    *list = NULL;
-    *count = 0;
-    if (!*text) {
-        snprintf(err, errlen, "--cpus: empty CPU list (expected e.g. 0,2,4-7)");
-        return -1;
-    }
-    hwloc_bitmap_t seen = hwloc_bitmap_alloc();
-    unsigned cap = 0, n = 0;
-    int *v = NULL;
-    if (!seen) {
-        snprintf(err, errlen, "--cpus: out of memory");
-        return -1;
-    }
-    const char *p = text;
-    for (;;) {
-        const char *item = p, *hi_text;
-        long long lo, hi;
-        if (!read_number(&p, &lo))
-            goto malformed;
-        hi = lo;
-        hi_text = item;
-        if (*p == '-') {
-            hi_text = ++p;
-            if (!read_number(&p, &hi))
-                goto malformed;
-        }
-        if (*p != ',' && *p != '\0')
-            goto malformed;
-        if (hi < lo) {
-            snprintf(err, errlen, "--cpus: range %.*s is reversed", (int)(p - item), item);
-            goto fail;
-        }
-        /* Check both ends before expanding, so "0-99999999" fails at once. */
-        if (lo > INT_MAX || !hwloc_bitmap_isset(machine, (unsigned)lo)) {
-            snprintf(err, errlen, "--cpus: CPU %.*s is not in this machine (%s)",
-                     (int)strspn(item, "0123456789"), item, mlist);
-            goto fail;
-        }
-        if (hi > INT_MAX || !hwloc_bitmap_isset(machine, (unsigned)hi)) {
-            snprintf(err, errlen, "--cpus: CPU %.*s is not in this machine (%s)",
-                     (int)strspn(hi_text, "0123456789"), hi_text, mlist);
-            goto fail;
-        }
-        for (long long c = lo; c <= hi; c++) {
-            if (!hwloc_bitmap_isset(machine, (unsigned)c)) {
-                snprintf(err, errlen, "--cpus: CPU %lld is not in this machine (%s)", c, mlist);
-                goto fail;
-            }
-            if (hwloc_bitmap_isset(seen, (unsigned)c)) {
-                snprintf(err, errlen, "--cpus: CPU %lld is listed twice", c);
-                goto fail;
-            }
-            hwloc_bitmap_set(seen, (unsigned)c);
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                int *nv = realloc(v, cap * sizeof *nv);
-                if (!nv) {
-                    snprintf(err, errlen, "--cpus: out of memory");
-                    goto fail;
-                }
-                v = nv;
-            }
-            v[n++] = (int)c;
-        }
-        if (*p == '\0')
-            break;
-        p++;   /* the comma */
-    }
-    hwloc_bitmap_free(seen);
-    *list = v;
-    *count = n;
-    return 0;
-malformed:
-    snprintf(err, errlen, "--cpus: malformed CPU list '%s' (expected e.g. 0,2,4-7)", text);
-fail:
-    hwloc_bitmap_free(seen);
-    free(v);
-    return -1;
-}
-
-static const char *plural(unsigned n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
-
-int pb_placement_make(struct pb_placement **out, struct pb_topo *t, unsigned workers,
-                      const struct pb_place_opts *o, char *err, size_t errlen)
-{
-    static const struct pb_place_opts defaults = {.bind = PB_BIND_CORE,
-                                                  .policy = PB_POLICY_COMPACT};
-    if (!o)
-        o = &defaults;
-    *out = NULL;
-    if ((unsigned)o->bind > PB_BIND_PU || (unsigned)o->policy > PB_POLICY_SCATTER) {
-        snprintf(err, errlen, "unknown bind or policy value");
-        return -1;
-    }
-    if (workers == 0) {
-        snprintf(err, errlen, "0 workers: a plan needs at least one");
-        return -1;
-    }
-    if (o->cpus && o->bind == PB_BIND_NONE) {
-        snprintf(err, errlen, "--cpus cannot be used with --bind none");
-        return -1;
-    }
-    struct pb_placement *pl = calloc(1, sizeof *pl);
-    if (!pl) {
-        snprintf(err, errlen, "out of memory planning %u workers", workers);
-        return -1;
-    }
-    pl->t = t;
-    pl->workers = workers;
-    pl->bind = o->bind;
-    pl->policy = o->policy;
-    if (o->bind == PB_BIND_NONE) {
-        *out = pl;   /* the OS decides; nothing to plan */
-        return 0;
-    }
-
-    int *cpus = NULL;
-    hwloc_obj_t *units = NULL, *last = NULL;
-    unsigned nunits, rest = 0;
-    if (o->cpus) {
-        pl->cpus = strdup(o->cpus);
-        if (!pl->cpus) {
-            snprintf(err, errlen, "out of memory planning %u workers", workers);
-            goto fail;
-        }
-        if (parse_cpus(o->cpus, hwloc_topology_get_topology_cpuset(t->topo), &cpus, &nunits, err,
-                       errlen) != 0)
-            goto fail;
-        if (workers > nunits && !o->oversubscribe) {
-            snprintf(err, errlen,
-                     "%u workers but --cpus lists only %u %s (list more or use --oversubscribe)",
-                     workers, nunits, plural(nunits, "CPU", "CPUs"));
-            goto fail;
-        }
-    } else {
-        bool pu = o->bind == PB_BIND_PU;
-        unsigned avail = pu ? t->npus : t->ncores;
-        if (workers > avail && !o->oversubscribe) {
-            if (pu)
-                snprintf(err, errlen,
-                         "%u workers but only %u %s to bind to (use --bind none or "
-                         "--oversubscribe)",
-                         workers, avail, plural(avail, "PU", "PUs"));
-            else
-                snprintf(err, errlen,
-                         "%u workers but only %u %s to bind to (use --bind none, --bind pu, or "
-                         "--oversubscribe)",
-                         workers, avail, plural(avail, "core", "cores"));
-            goto fail;
-        }
-        /* Oversubscribed plans wrap around: every full round of `avail`
-         * workers takes all units, and the last, partial round is planned on
-         * its own so that scatter still spreads it (not just the first package). */
-        nunits = avail;
-        rest = workers % avail;
-        units = malloc(avail * sizeof *units);
-        if (rest && workers > avail)
-            last = malloc(rest * sizeof *last);
-        if (!units || (rest && workers > avail && !last) ||
-            order_units(t, o->bind, o->policy, workers < avail ? workers : avail, units) != 0 ||
-            (last && order_units(t, o->bind, o->policy, rest, last) != 0)) {
-            snprintf(err, errlen, "out of memory planning %u workers", workers);
-            goto fail;
-        }
-    }
-
-    pl->sets = calloc(workers, sizeof *pl->sets);
-    if (!pl->sets) {
-        snprintf(err, errlen, "out of memory planning %u workers", workers);
-        goto fail;
-    }
-    for (unsigned w = 0; w < workers; w++) {
-        unsigned k = w % nunits;
-        if (cpus) {
-            pl->sets[w] = hwloc_bitmap_alloc();
-            if (pl->sets[w])
-                hwloc_bitmap_only(pl->sets[w], (unsigned)cpus[k]);
-        } else if (last && w >= workers - rest) {
-            pl->sets[w] = hwloc_bitmap_dup(last[k]->cpuset);
-        } else {
-            pl->sets[w] = hwloc_bitmap_dup(units[k]->cpuset);
-        }
-        if (!pl->sets[w]) {
-            snprintf(err, errlen, "out of memory planning %u workers", workers);
-            goto fail;
-        }
-    }
-    pl->binds = true;
-    pl->oversubscribed = workers > nunits;
-    free(cpus);
-    free(units);
-    free(last);
-    *out = pl;
-    return 0;
-fail:
-    free(cpus);
-    free(units);
-    free(last);
-    pb_placement_free(pl);
-    return -1;
-}
-
-void pb_placement_free(struct pb_placement *pl)
-{
-    if (!pl)
-        return;
-    if (pl->sets)
-        for (unsigned w = 0; w < pl->workers; w++)
-            hwloc_bitmap_free(pl->sets[w]);
-    free(pl->sets);
-    free(pl->cpus);
-    free(pl);
-}
-
-unsigned pb_placement_workers(const struct pb_placement *pl)
-{
-    return pl ? pl->workers : 0;
-}
-
-bool pb_placement_binds(const struct pb_placement *pl)
-{
-    return pl && pl->binds;
-}
-
-bool pb_placement_oversubscribed(const struct pb_placement *pl)
-{
-    return pl && pl->oversubscribed;
-}
-
-enum pb_bind pb_placement_bind_kind(const struct pb_placement *pl)
-{
-    return pl ? pl->bind : PB_BIND_NONE;
-}
-
-enum pb_policy pb_placement_policy(const struct pb_placement *pl)
-{
-    return pl ? pl->policy : PB_POLICY_COMPACT;
-}
-
-const char *pb_placement_cpus(const struct pb_placement *pl)
-{
-    return pl ? pl->cpus : NULL;
-}
-
-static hwloc_const_bitmap_t worker_set(const struct pb_placement *pl, unsigned w)
-{
-    return pl && pl->binds && w < pl->workers ? pl->sets[w] : NULL;
-}
-
-void pb_placement_cpuset_text(const struct pb_placement *pl, unsigned w, char *buf, size_t len)
-{
-    hwloc_const_bitmap_t s = worker_set(pl, w);
-    if (len == 0)
-        return;
-    buf[0] = '\0';
-    if (s)
-        hwloc_bitmap_list_snprintf(buf, len, s);
-}
-
-bool pb_placement_has_cpu(const struct pb_placement *pl, unsigned w, int cpu)
-{
-    if (!pb_placement_binds(pl))
-        return true;
-    hwloc_const_bitmap_t s = worker_set(pl, w);
-    return s && cpu >= 0 && hwloc_bitmap_isset(s, (unsigned)cpu);
-}
-
-/* Append ", NAME L" where L lists the logical indexes of the objects of
- * `type` that `set` touches; nothing when the topology has no such objects. */
-static void where_level(hwloc_topology_t topo, hwloc_const_bitmap_t set, hwloc_obj_type_t type,
-                        const char *name, char *buf, size_t len)
-{
-    int n = hwloc_get_nbobjs_by_type(topo, type);
-    if (n <= 0)
-        return;
-    hwloc_bitmap_t idx = hwloc_bitmap_alloc();
-    if (!idx)
-        return;
-    for (int i = 0; i < n; i++) {
-        hwloc_obj_t o = hwloc_get_obj_by_type(topo, type, (unsigned)i);
-        if (o->cpuset && hwloc_bitmap_intersects(o->cpuset, set))
-            hwloc_bitmap_set(idx, (unsigned)i);
-    }
-    char list[128];
-    hwloc_bitmap_list_snprintf(list, sizeof list, idx);
-    hwloc_bitmap_free(idx);
-    size_t used = strlen(buf);
-    if (used < len)
-        snprintf(buf + used, len - used, "%s%s %s", used ? ", " : "", name, list);
-}
-
-void pb_placement_where(const struct pb_placement *pl, unsigned w, char *buf, size_t len)
-{
-    hwloc_const_bitmap_t s = worker_set(pl, w);
-    if (len == 0)
-        return;
-    buf[0] = '\0';
-    if (!s) {
-        snprintf(buf, len, "unbound");
-        return;
-    }
-    hwloc_topology_t topo = pl->t->topo;
-    where_level(topo, s, HWLOC_OBJ_PACKAGE, "package", buf, len);
-    where_level(topo, s, HWLOC_OBJ_NUMANODE, "numa", buf, len);
-    where_level(topo, s, HWLOC_OBJ_L3CACHE, "l3", buf, len);
-    where_level(topo, s, pl->t->core_type, pl->t->core_type == HWLOC_OBJ_CORE ? "core" : "pu",
-                buf, len);
-}
-
-/* ---- binding ----------------------------------------------------------- */
-
-static int bind_worker(const struct pb_placement *pl, unsigned w, int flags, const char *flagname,
-                       char *err, size_t errlen)
-{
-    if (!pb_placement_binds(pl))
-        return 0;
-    if (w >= pl->workers) {
-        snprintf(err, errlen, "worker %u is not in the plan (%u workers)", w, pl->workers);
-        return -1;
-    }
-    char why[256];
-    if (!pb_topo_can_bind(pl->t, why, sizeof why)) {
-        snprintf(err, errlen, "worker %u: %s", w, why);
-        return -1;
-    }
-    if (hwloc_set_cpubind(pl->t->topo, pl->sets[w], flags) != 0) {
-        int e = errno;   /* saved before the formatting calls below can change it */
-        char set[128], eb[128];
-        hwloc_bitmap_list_snprintf(set, sizeof set, pl->sets[w]);
-        snprintf(err, errlen, "worker %u: hwloc_set_cpubind(%s, %s): %s", w, set, flagname,
-                 pb_strerror(e, eb, sizeof eb));
-        return -1;
-    }
-    return 0;
-}
-
-int pb_placement_bind_thread(const struct pb_placement *pl, unsigned w, char *err, size_t errlen)
-{
-    return bind_worker(pl, w, HWLOC_CPUBIND_THREAD, "HWLOC_CPUBIND_THREAD", err, errlen);
-}
-
-int pb_placement_bind_process(const struct pb_placement *pl, unsigned w, char *err, size_t errlen)
-{
-    /* With pid 0 hwloc walks /proc/self/task, so in a forked child this binds
-     * the child (all its threads), never the parent. */
-    return bind_worker(pl, w, HWLOC_CPUBIND_PROCESS, "HWLOC_CPUBIND_PROCESS", err, errlen);
-}

@@ -13,13 +13,29 @@ enum pb_bind { PB_BIND_NONE, PB_BIND_CORE, PB_BIND_PU };
  * next; scatter: spread over packages, NUMA nodes, L3s and cores (with pu,
  * every core gets a worker before any SMT sibling does). */
 enum pb_policy { PB_POLICY_COMPACT, PB_POLICY_SCATTER };
+/* Where a bound plan asks each worker's share of memory to live: none: where
+ * it is first touched (the kernel's default); local: on the NUMA node of the
+ * worker's cpuset; interleave: page by page over the nodes of all workers. */
+enum pb_membind { PB_MEMBIND_NONE, PB_MEMBIND_LOCAL, PB_MEMBIND_INTERLEAVE };
 
 struct pb_place_opts {
     enum pb_bind bind;          /* default PB_BIND_CORE */
     enum pb_policy policy;      /* default PB_POLICY_COMPACT */
     const char *cpus;           /* explicit OS-index list "0,2,4-7", or NULL */
     bool oversubscribe;         /* wrap around when workers exceed the granularity */
+    const char *kinds;          /* which CPU kinds, in what order (below); NULL = "all" */
+    enum pb_membind membind;    /* default PB_MEMBIND_NONE */
 };
+
+/* The --kinds choice, for `run --help` and `topo --help`:
+ *   all       every core, the fastest kind first (default)
+ *   fastest   only the fastest kind; slowest: only the slowest
+ *   any       ignore kinds: topology order, as on a machine without kinds
+ *   K1[,K2]   only the kinds named (as `parbench topo` lists them: hwloc's
+ *             CoreType such as IntelCore / IntelAtom, else kind0, kind1, ...
+ *             with kind0 the slowest), filled in the order written.
+ * Within each kind, --policy compact or scatter applies; with --bind pu and
+ * scatter, every core of every chosen kind gets a worker before an SMT sibling. */
 
 struct pb_topo;        /* a loaded hwloc topology (this machine, synthetic or XML) */
 struct pb_placement;   /* one cpuset per worker */
@@ -62,6 +78,27 @@ void pb_topo_summary(const struct pb_topo *t, struct pb_topo_summary *s);
  * all != 0 (`-w all`): every count 1..cores.  Writes at most `max` counts
  * and returns how many it wrote. */
 size_t pb_topo_ladder(const struct pb_topo *t, int all, unsigned *out, size_t max);
+/* The same ladder over the cores and PUs a plan with `o` may use: with
+ * --kinds fastest on 8 P-cores + 16 E-cores, 1 2 4 8 16 (P-cores, their PUs).
+ * An explicit --cpus list or an unknown kind falls back to pb_topo_ladder()
+ * (making the plan then reports the error). */
+size_t pb_topo_ladder_for(const struct pb_topo *t, const struct pb_place_opts *o, int all,
+                          unsigned *out, size_t max);
+
+/* CPU kinds (hybrid machines: P/E cores, big.LITTLE), fastest first.  0 when
+ * hwloc reports fewer than two kinds: all cores alike, and kinds are not named. */
+unsigned pb_topo_nkinds(const struct pb_topo *t);
+/* Kind k (0 = fastest): its name, hwloc efficiency rank (-1 unknown), its CPUs
+ * as an OS-index list, its cores and PUs, and hwloc's infos as "Name=Value ...". */
+const char *pb_topo_kind_name(const struct pb_topo *t, unsigned k);
+int pb_topo_kind_efficiency(const struct pb_topo *t, unsigned k);
+void pb_topo_kind_cpus(const struct pb_topo *t, unsigned k, char *buf, size_t len);
+unsigned pb_topo_kind_cores(const struct pb_topo *t, unsigned k);
+unsigned pb_topo_kind_pus(const struct pb_topo *t, unsigned k);
+const char *pb_topo_kind_infos(const struct pb_topo *t, unsigned k);
+/* The SMT sibling sets, one OS-index list per core with more than one PU,
+ * separated by spaces ("0-1 2-3 ..."); "none" without SMT.  Truncated to len. */
+void pb_topo_smt_siblings(const struct pb_topo *t, char *buf, size_t len);
 
 /* Save the topology as hwloc XML (written atomically).  Returns 0, or -1 with `err`. */
 int pb_topo_export_xml(const struct pb_topo *t, const char *path, char *err, size_t errlen);
@@ -101,6 +138,56 @@ bool pb_placement_has_cpu(const struct pb_placement *pl, unsigned w, int cpu);
  * the machine lacks is left out); "unbound" when unbound. */
 void pb_placement_where(const struct pb_placement *pl, unsigned w, char *buf, size_t len);
 
+/* The --kinds choice the plan was made with ("all" when none was given), and
+ * the memory binding it asks for. */
+const char *pb_placement_kinds(const struct pb_placement *pl);
+enum pb_membind pb_placement_membind(const struct pb_placement *pl);
+/* Worker w's CPU kind: the index in pb_topo_kind_*() (0 = fastest), or -1 when
+ * the machine reports no kinds, the plan does not bind, or the cpuset is not
+ * inside one kind.  kind_name: that kind's name, "" for -1. */
+int pb_placement_kind(const struct pb_placement *pl, unsigned w);
+const char *pb_placement_kind_name(const struct pb_placement *pl, unsigned w);
+/* The capacity the plan gives, in units of one reference worker: the sum over
+ * workers of rates[kind of the worker] / ref_rate, where rates[k] is the
+ * measured 1-worker throughput on kind k (nrates entries, fastest kind first)
+ * and ref_rate the 1-worker throughput that p-times counts as one (the ladder's
+ * 1-worker run).  Each worker counts as a whole core of its kind, SMT
+ * siblings included (the SMT yield shows what siblings really add).  On a
+ * machine without kinds it is the worker count.  NAN when ref_rate is not
+ * positive, a worker's kind has no positive rate, or the plan does not bind
+ * on a machine with kinds (the OS chooses the cores). */
+double pb_placement_capacity(const struct pb_placement *pl, const double *rates, unsigned nrates,
+                             double ref_rate);
+
+/* The two plans of an SMT yield measurement, both `workers` workers bound one
+ * per PU on cores that have SMT (of the kinds o->kinds chooses, placed by
+ * o->policy): *spread on `workers` cores, the first PU of each; *packed on
+ * workers/2 cores, both first PUs of each (worker 2i and 2i+1 are siblings).
+ * o->bind, o->cpus and o->oversubscribe are not used (cpus must be NULL).
+ * Fails when the machine has no SMT, `workers` is odd or below 2, or fewer
+ * than `workers` such cores exist.  Returns 0, or -1 with err. */
+int pb_placement_make_smt_pair(struct pb_placement **spread, struct pb_placement **packed,
+                               struct pb_topo *t, unsigned workers,
+                               const struct pb_place_opts *o, char *err, size_t errlen);
+
+/* NUMA node (hwloc logical index) holding worker w's cpuset; -1 when the plan
+ * does not bind or the cpuset spans several nodes. */
+int pb_placement_numa_node(const struct pb_placement *pl, unsigned w);
+/* Where the plan asks worker w's memory to go, by hwloc logical index: "numa 1"
+ * (local), "numa 0-3 interleaved"; "" for membind none or an unbound plan. */
+void pb_placement_memory_text(const struct pb_placement *pl, unsigned w, char *buf, size_t len);
+/* Place the whole pages inside [addr, addr + len) — worker w's share — as the
+ * plan's membind says, moving pages already touched (a page straddling the
+ * share's ends is left alone, so it cannot be taken from a neighbour's share).
+ * membind_thread sets the calling thread's memory policy the same way, for
+ * buffers the worker first-touches itself.  No-ops returning 0 for membind none
+ * and plans that do not bind; a plan for another machine fails like binding.
+ * Returns 0, or -1 with err naming the hwloc call, the nodes and the cause. */
+int pb_placement_membind_area(const struct pb_placement *pl, unsigned w, void *addr, size_t len,
+                              char *err, size_t errlen);
+int pb_placement_membind_thread(const struct pb_placement *pl, unsigned w, char *err,
+                                size_t errlen);
+
 /* Bind the calling thread / the calling process to worker w's cpuset.
  * A NULL or non-binding plan is a no-op returning 0.  A plan from a synthetic
  * or XML topology fails (it describes another machine).  bind_process is for
@@ -113,5 +200,14 @@ const char *pb_bind_name(enum pb_bind b);
 const char *pb_policy_name(enum pb_policy p);
 int pb_bind_parse(const char *text, enum pb_bind *out);
 int pb_policy_parse(const char *text, enum pb_policy *out);
+const char *pb_membind_name(enum pb_membind m);
+int pb_membind_parse(const char *text, enum pb_membind *out);
+/* The syntax of a --kinds choice (names are checked against the machine when
+ * a plan is made).  Returns 0, or -1 with err. */
+int pb_kinds_check(const char *text, char *err, size_t errlen);
+/* One placement option by its long name ("kinds", "membind") with its value,
+ * for the option loops of `run` and `topo`.  Returns 0, or -1 with err. */
+int pb_place_opt_parse(struct pb_place_opts *o, const char *opt, const char *value, char *err,
+                       size_t errlen);
 
 #endif

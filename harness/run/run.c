@@ -223,7 +223,8 @@ int pb_run_prepare(struct pb_run *r, char *err, size_t errlen)
         return PB_EXIT_FAIL;
     const char *wt = r->o.workers_text;
     if (strcmp(wt, "auto") == 0 || strcmp(wt, "all") == 0)
-        r->nworkers = pb_topo_ladder(r->topo, strcmp(wt, "all") == 0, r->workers, MAX_WORKERS);
+        r->nworkers = pb_topo_ladder_for(r->topo, &r->o.place, strcmp(wt, "all") == 0, r->workers,
+                                         MAX_WORKERS);
     else if (pb_parse_counts("--workers", wt, MAX_WORKERS, r->workers, MAX_WORKERS, &r->nworkers,
                              err, errlen) != 0)
         return PB_EXIT_USAGE;

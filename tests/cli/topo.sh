@@ -36,39 +36,102 @@ transcript_case() {
     fi
 }
 
-# Every plan the golden file of topology $1 holds: compact and scatter x core
-# and pu x 1, 2, 3, 4, 8 and the full count, plus an unbound and an
-# oversubscribed plan.
+# Every plan the golden file of a topology holds ($1: the file's name, then
+# the --synthetic or --xml arguments): compact and scatter x core and pu x 1,
+# 2, 3, 4, 8, the counts in $EXTRA_COUNTS and the full count, plus an unbound
+# and an oversubscribed plan, then the cases extra_cases adds for that file.
 transcript() {
-    local topo=$1 cores pus
-    "$PARBENCH" topo --synthetic "$topo" >"$TMP/summary"
+    local name=$1 cores pus
+    shift
+    "$PARBENCH" topo "$@" >"$TMP/summary"
     cores=$(sed -n 's/^cores: //p' "$TMP/summary")
     pus=$(sed -n 's/^pus: //p' "$TMP/summary")
-    transcript_case --synthetic "$topo"
+    transcript_case "$@"
     for bind in core pu; do
         local full=$cores
         [ "$bind" = pu ] && full=$pus
         for policy in compact scatter; do
-            for n in $(printf '%s\n' 1 2 3 4 8 "$full" | awk '!seen[$0]++'); do
-                transcript_case --synthetic "$topo" -w "$n" --bind "$bind" --policy "$policy"
+            for n in $(printf '%s\n' 1 2 3 4 8 ${EXTRA_COUNTS:-} "$full" |
+                       awk '!seen[$0]++'); do
+                transcript_case "$@" -w "$n" --bind "$bind" --policy "$policy"
             done
         done
     done
-    transcript_case --synthetic "$topo" -w 3 --bind none
-    transcript_case --synthetic "$topo" -w $((cores + 2)) --policy scatter --oversubscribe
+    transcript_case "$@" -w 3 --bind none
+    transcript_case "$@" -w $((cores + 2)) --policy scatter --oversubscribe
+    extra_cases "$name" "$@"
 }
 
+# Cases only some topologies have: SMT yield pairs, NUMA memory, CPU kinds.
+extra_cases() {
+    local name=$1
+    shift
+    case $name in
+    pack1-core4-pu2)
+        transcript_case "$@" -w 2 --smt-pair
+        transcript_case "$@" -w 4 --smt-pair
+        transcript_case "$@" -w 4 --smt-pair --policy scatter
+        transcript_case "$@" -w 3 --smt-pair
+        transcript_case "$@" -w 6 --smt-pair ;;
+    pack1-core2-pu1)
+        transcript_case "$@" -w 2 --smt-pair ;;
+    pack2-numa2-core8-pu2)
+        transcript_case "$@" -w 4 --policy scatter --membind local
+        transcript_case "$@" -w 8 --bind pu --policy scatter --membind local
+        transcript_case "$@" -w 12 --membind local
+        transcript_case "$@" -w 4 --policy scatter --membind interleave
+        transcript_case "$@" -w 2 --membind interleave
+        transcript_case "$@" -w 3 --cpus 0,16,63 --membind local
+        transcript_case "$@" -w 4 --membind none
+        transcript_case "$@" -w 2 --bind none --membind local ;;
+    hybrid-8p16e)
+        transcript_case "$@" -w 4 --kinds fastest
+        transcript_case "$@" -w 8 --kinds fastest --bind pu --policy scatter
+        transcript_case "$@" -w 9 --kinds fastest
+        transcript_case "$@" -w 4 --kinds slowest --policy scatter
+        transcript_case "$@" -w 4 --kinds IntelAtom
+        transcript_case "$@" -w 12 --kinds IntelAtom,IntelCore --policy scatter
+        transcript_case "$@" -w 4 --kinds any --policy scatter
+        transcript_case "$@" -w 4 --kinds IntelCore --bind none
+        transcript_case "$@" -w 2 --kinds Zen4
+        transcript_case "$@" -w 8 --smt-pair
+        transcript_case "$@" -w 8 --smt-pair --policy scatter
+        transcript_case "$@" -w 4 --smt-pair --kinds IntelAtom
+        transcript_case "$@" -w 10 --smt-pair ;;
+    arm-1p3b4l)
+        transcript_case "$@" -w 3 --kinds kind1
+        transcript_case "$@" -w 5 --kinds kind0,kind2
+        transcript_case "$@" -w 2 --kinds fastest
+        transcript_case "$@" -w 4 --kinds slowest --bind pu
+        transcript_case "$@" -w 2 --smt-pair ;;
+    esac
+}
+
+# Golden file name, then the arguments that load the topology.
+cases=()
 for topo in "pack:1 core:2 pu:1" "pack:1 core:4 pu:2" "pack:2 core:8 pu:2" \
             "pack:2 numa:2 core:8 pu:2" "pack:2 l3:2 core:4 pu:2" "pack:2 core:64 pu:2"; do
-    name=$(golden_name "$topo")
-    transcript "$topo" >"$TMP/$name.txt"
+    cases+=("$(golden_name "$topo")|--synthetic|$topo")
+done
+# hwloc XML machines with CPU kinds (tests/fixtures/topology/make-cpukinds.sh),
+# copied here so that the transcript shows a path that does not depend on the checkout.
+for xml in hybrid-8p16e arm-1p3b4l; do
+    cp "$PB_SRC/tests/fixtures/topology/$xml.xml" "$TMP/$xml.xml"
+    cases+=("$xml|--xml|$xml.xml")
+done
+
+for c in "${cases[@]}"; do
+    IFS='|' read -r name how what <<<"$c"
+    EXTRA_COUNTS=
+    case $name in hybrid-*) EXTRA_COUNTS="12 16" ;; arm-*) EXTRA_COUNTS="5" ;; esac
+    transcript "$name" "$how" "$what" >"$TMP/$name.txt"
     if [ "${PB_UPDATE_GOLDEN:-0}" = 1 ]; then
         mkdir -p "$GOLDEN"
         cp "$TMP/$name.txt" "$GOLDEN/$name.txt"
         echo "updated: $GOLDEN/$name.txt"
         continue
     fi
-    echo "comparing: parbench topo --synthetic '$topo' plans ($(wc -l <"$TMP/$name.txt") lines)" \
+    echo "comparing: parbench topo $how '$what' plans ($(wc -l <"$TMP/$name.txt") lines)" \
          "with tests/golden/placement/$name.txt"
     if [ ! -f "$GOLDEN/$name.txt" ]; then
         fail "$name: golden file missing"
@@ -124,7 +187,16 @@ topo_error 2 "--workers: 'x' is not a whole number" topo "${S1[@]}" -w x
 topo_error 2 "option '-w' needs a value" topo -w
 topo_error 2 "unknown option '--frob'" topo --frob
 topo_error 2 "topo: unexpected argument 'extra'" topo extra
-topo_error 2 "topo: --bind, --policy, --cpus and --oversubscribe need -w N" topo --bind core
+topo_error 2 "topo: --bind, --policy, --cpus, --oversubscribe, --kinds, --membind and --smt-pair need -w N" \
+    topo --bind core
+topo_error 2 "--kinds: empty" topo "${S1[@]}" -w 1 --kinds ""
+topo_error 2 "--kinds: all, fastest, slowest and any stand alone, not in a list ('all,fastest')" \
+    topo "${S1[@]}" -w 1 --kinds all,fastest
+topo_error 2 "--kinds: malformed choice 'a,,b'" topo "${S1[@]}" -w 1 --kinds a,,b
+topo_error 2 "--kinds: x is listed twice" topo "${S1[@]}" -w 1 --kinds x,x
+topo_error 2 "--kinds: no CPU kind 'IntelCore' here: hwloc reports no kinds" \
+    topo "${S1[@]}" -w 1 --kinds IntelCore
+topo_error 2 "--membind: unknown choice 'near' (none, local, interleave)" topo "${S1[@]}" -w 1 --membind near
 topo_error 2 "--synthetic: hwloc rejected 'pack:x'" topo --synthetic pack:x
 topo_error 2 "--xml: cannot read $TMP/none.xml: No such file or directory" topo --xml "$TMP/none.xml"
 topo_error 2 "--synthetic and --xml cannot be used together" topo "${S1[@]}" --xml "$TMP/none.xml"

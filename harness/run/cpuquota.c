@@ -78,8 +78,11 @@ static bool find_cgroup(const char *proc_cgroup, int version, char *path, size_t
         char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2)
             continue;
-        *c2 = '\0';
-        bool ok = version == 2 ? strcmp(line, "0") == 0 && c1[1] == '\0' : has_word(c1 + 1, "cpu");
+        bool ok = version == 2 && strncmp(line, "0::", 3) == 0;
+        if (version == 1) {
+            *c2 = '\0';   /* ends the controller list */
+            ok = has_word(c1 + 1, "cpu");
+        }
         if (ok) {
             snprintf(path, len, "%s", c2 + 1);
             return true;

@@ -111,11 +111,11 @@ if [ "$expected_all" -gt 2 ]; then
     check "1.5-CPU quota: says the ladder stops at 2" grep -q -- "-w all stops at 2 worker(s)" "$TMP/half.err"
 fi
 
-# A quota far below the work: 0.1 CPU for 2 workers of ~0.1 s CPU each is
+# A quota far below the work: 0.1 CPU for 2 workers of tens of ms of CPU each is
 # throttled in every period; the records say so and warn.
 set_quota 10000
 rc=0
-in_cgroup "$PARBENCH" run -k primes -m threads -w 2 -r 2 --warmup 0 --set primes.hi=600000 \
+in_cgroup "$PARBENCH" run -k primes -m threads -w 2 -r 2 --warmup 0 --set primes.hi=1000000 \
     -o "$TMP/thr" >/dev/null 2>"$TMP/thr.err" || rc=$?
 [ "$rc" = 0 ] || cat "$TMP/thr.err" >&2
 check "0.1-CPU quota: run exits 0 (got $rc)" [ "$rc" = 0 ]

@@ -365,10 +365,9 @@ static void cpu_limits(cJSON *j, cJSON *warnings, long ncpus)
     }
     if (q.quota_cpus > 0 && q.quota_cpus < (double)q.cpus_allowed)
         warn(warnings, "the cgroup CPU quota (%lld us per %lld us) allows %.3g CPU(s) of the %u this "
-                       "process may run on: more workers than %u share that time, and -w all/auto "
-                       "stop at %u unless --oversubscribe",
-             q.quota_us, q.period_us, q.quota_cpus, q.cpus_allowed, pb_cpuquota_ceiling(&q),
-             pb_cpuquota_ceiling(&q));
+                       "process may run on: all workers together get at most that much CPU time, "
+                       "and -w all/auto stop at %u unless --oversubscribe",
+             q.quota_us, q.period_us, q.quota_cpus, q.cpus_allowed, pb_cpuquota_ceiling(&q));
     else if (ncpus > 0 && q.cpus_allowed < (unsigned long)ncpus)
         warn(warnings, "this process may run on %u of the machine's %ld CPUs (cpuset or affinity)",
              q.cpus_allowed, ncpus);

@@ -34,6 +34,7 @@ static void run_usage(FILE *f)
         "  -m, --modes LIST      modes (default: every available mode)\n"
         "  -w, --workers LIST    worker counts: '1,2,4', '1-4', 'all' (1..cores) or\n"
         "                        'auto' (1,2,4,.. up to the cores, then the PUs) (default auto)\n"
+        "                        (all/auto stop at a cgroup CPU quota unless --oversubscribe)\n"
         "  -s, --size SIZE       small, medium or large preset (default small)\n"
         "      --set K.P=V       override a kernel parameter, e.g. primes.hi=20000000\n"
         "                        (repeatable; 'parbench list' shows them)\n"

@@ -130,9 +130,18 @@ int pb_measure_once(const struct pb_config *c, void *out, struct pb_outcome *o)
     }
     unsigned nw = o->nworkers;
     struct pb_sample s = {.nworkers = nw, .workers = o->scratch};
+    /* The quota's throttling counters around the run: how long its workers waited. */
+    struct pb_throttle t0, t1;
+    bool known = pb_throttle_read(c->quota, &t0);
     o->status = run_once(c, out, &s, o->error, sizeof o->error);
     if (o->status != PB_EXIT_OK)
         return o->status;
+    known = known && pb_throttle_read(c->quota, &t1);
+    o->throttle_known = (o->nruns == 0 || o->throttle_known) && known;
+    if (known && t1.nr_throttled >= t0.nr_throttled) {
+        o->throttled.nr_throttled += t1.nr_throttled - t0.nr_throttled;
+        o->throttled.throttled_s += t1.throttled_s - t0.throttled_s;
+    }
     size_t r = o->nruns++;
     o->times_s[r] = s.wall_s;
     o->startup_s[r] = s.startup_s;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "cpuquota.h"
 #include "mode.h"
 #include "placement.h"
 #include "pb.h"
@@ -21,6 +22,7 @@ struct pb_config {
     unsigned warmup;            /* untimed runs first */
     unsigned reps;              /* timed runs (pb_measure only) */
     size_t order;               /* position in the sweep's first round */
+    const struct pb_cpuquota *quota;   /* whose throttling counters to read; NULL: none */
 };
 
 struct pb_outcome {
@@ -39,6 +41,8 @@ struct pb_outcome {
     uint64_t checksum;           /* FNV-1a of the first timed (validated) output */
     const char *stop_reason;     /* why repetitions stopped (pb_stop_reason_name), "" if unknown */
     double spent_s;              /* clock time of the timed runs, validation included */
+    bool throttle_known;         /* the counters were read around every timed run */
+    struct pb_throttle throttled;   /* their growth summed over the timed runs */
 };
 
 /* Room for `cap` timed runs of `workers` workers.  Returns 0, or -1 with o->error. */

@@ -19,6 +19,7 @@
 #include <cpuid.h>
 #endif
 
+#include "cpuquota.h"
 #include "pb.h"
 #include "preflight.h"
 
@@ -346,6 +347,32 @@ static void sample_load(cJSON *j, cJSON *warnings, double seconds)
              steal);
 }
 
+/* The CPUs this process may really use: a container's quota and cpuset, and
+ * whether they are fewer than the machine shows. */
+static void cpu_limits(cJSON *j, cJSON *warnings, long ncpus)
+{
+    struct pb_cpuquota q;
+    pb_cpuquota_read(&q);
+    cJSON_AddNumberToObject(j, "cpu_quota", q.effective_cpus);
+    cJSON_AddNumberToObject(j, "cpus_allowed", q.cpus_allowed);
+    add_num(j, "cgroup_quota_cpus", q.quota_cpus > 0 ? q.quota_cpus : NAN);
+    if (q.cgroup_version) {
+        char cg[600];
+        snprintf(cg, sizeof cg, "v%d %s", q.cgroup_version, q.cgroup);
+        cJSON_AddStringToObject(j, "cgroup", cg);
+    } else {
+        cJSON_AddNullToObject(j, "cgroup");
+    }
+    if (q.quota_cpus > 0 && q.quota_cpus < (double)q.cpus_allowed)
+        warn(warnings, "the cgroup CPU quota (%lld us per %lld us) allows %.3g CPU(s) of the %u this "
+                       "process may run on: all workers together get at most that much CPU time, "
+                       "and -w all/auto stop at %u unless --oversubscribe",
+             q.quota_us, q.period_us, q.quota_cpus, q.cpus_allowed, pb_cpuquota_ceiling(&q));
+    else if (ncpus > 0 && q.cpus_allowed < (unsigned long)ncpus)
+        warn(warnings, "this process may run on %u of the machine's %ld CPUs (cpuset or affinity)",
+             q.cpus_allowed, ncpus);
+}
+
 cJSON *pb_preflight(const struct pb_topo *t)
 {
     cJSON *j = cJSON_CreateObject();
@@ -382,6 +409,7 @@ cJSON *pb_preflight(const struct pb_topo *t)
     if (boost > 0)
         warn(warnings, "turbo/boost is on: the clock depends on how many cores are busy, "
                        "which makes speedups look lower");
+    cpu_limits(j, warnings, ncpus);
     cJSON_AddBoolToObject(j, "smt", smt_active(t));
     cJSON_AddBoolToObject(j, "perf_counters", perf_counters());
 

@@ -1,5 +1,6 @@
 /* Pre-flight check: what about the machine could skew the numbers (other
- * load, frequency scaling, turbo, a hypervisor), measured just before a sweep.
+ * load, frequency scaling, turbo, a hypervisor, a container's CPU quota), measured
+ * just before a sweep.
  * Every problem becomes a warning; none stops the run. */
 #ifndef PB_PREFLIGHT_H
 #define PB_PREFLIGHT_H

@@ -192,6 +192,11 @@ size_t pb_record_warnings(const struct pb_outcome *o, const struct pb_stop_rule 
     if (adaptive && strcmp(why, "time_cap") == 0 && o->nruns < rule->min_reps)
         n = add_warning(w, n, max, "the time cap stopped it after %zu run(s), below --min-reps %u",
                         o->nruns, rule->min_reps);
+    if (o->throttle_known && o->throttled.nr_throttled > 0)
+        n = add_warning(w, n, max,
+                        "the cgroup CPU quota throttled the workers in %llu period(s), %.3g s in "
+                        "all: the times include waits for the quota",
+                        (unsigned long long)o->throttled.nr_throttled, o->throttled.throttled_s);
     for (unsigned i = 0; i < o->nworkers && o->off_plan; i++)
         if (o->off_plan[i])
             n = add_warning(w, n, max, "worker %u ran outside its planned cpuset in %u run(s)", i,
@@ -269,6 +274,13 @@ void pb_results_add(struct pb_results *r, const struct pb_config *c, const struc
     cJSON_AddStringToObject(j, "checksum", ok ? sum : "");
     bool on_plan;
     cJSON_AddItemToObject(j, "placement", placement_json(c, o, &on_plan));
+    if (o->throttle_known && o->nruns > 0) {
+        cJSON *t = cJSON_AddObjectToObject(j, "throttled");
+        cJSON_AddNumberToObject(t, "nr_throttled", (double)o->throttled.nr_throttled);
+        cJSON_AddNumberToObject(t, "throttled_s", o->throttled.throttled_s);
+    } else {
+        cJSON_AddNullToObject(j, "throttled");
+    }
     cJSON_AddBoolToObject(j, "valid", ok);
     cJSON_AddStringToObject(j, "status", status_name(o->status));
     cJSON_AddStringToObject(j, "error", o->status == PB_EXIT_OK ? "" : o->error);

@@ -205,7 +205,8 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
                                  .schedule = serial ? PB_SCHED_STATIC : r->o.schedules[s],
                                  .chunk = r->o.chunk, .timeout_s = r->o.timeout_s,
                                  .placement = pl, .params = &p->params},
-                        .place = &r->o.place, .warmup = (unsigned)r->o.warmup};
+                        .place = &r->o.place, .warmup = (unsigned)r->o.warmup,
+                        .quota = &r->quota};
                     snprintf(c->label, sizeof c->label, "%s %s workers=%u %s", p->k->name,
                              mode->name, workers, pb_schedule_name(c->c.plan.schedule));
                     if (pb_outcome_init(&c->o, workers, cap) != 0) {
@@ -222,12 +223,22 @@ int pb_run_prepare(struct pb_run *r, char *err, size_t errlen)
     if (pb_topo_load(&r->topo, NULL, NULL, err, errlen) != 0)
         return PB_EXIT_FAIL;
     const char *wt = r->o.workers_text;
-    if (strcmp(wt, "auto") == 0 || strcmp(wt, "all") == 0)
-        r->nworkers = pb_topo_ladder_for(r->topo, &r->o.place, strcmp(wt, "all") == 0, r->workers,
-                                         MAX_WORKERS);
-    else if (pb_parse_counts("--workers", wt, MAX_WORKERS, r->workers, MAX_WORKERS, &r->nworkers,
-                             err, errlen) != 0)
+    pb_cpuquota_read(&r->quota);
+    if (strcmp(wt, "auto") == 0 || strcmp(wt, "all") == 0) {
+        r->nworkers = pb_topo_ladder_for(r->topo, &r->o.place, strcmp(wt, "all") == 0,
+                                         r->workers, MAX_WORKERS);
+        /* A cgroup quota of 1.5 CPUs makes 2 workers the most worth timing. */
+        unsigned cap = pb_cpuquota_ceiling(&r->quota);
+        unsigned top = r->nworkers ? r->workers[r->nworkers - 1] : 0;
+        if (!r->o.place.oversubscribe && top > cap) {
+            r->nworkers = pb_ladder_cap(r->workers, r->nworkers, cap);
+            pb_info("-w %s stops at %u worker(s): the cgroup quota and cpuset leave %.3g CPU(s) "
+                    "(--oversubscribe goes on to %u)", wt, cap, r->quota.effective_cpus, top);
+        }
+    } else if (pb_parse_counts("--workers", wt, MAX_WORKERS, r->workers, MAX_WORKERS,
+                               &r->nworkers, err, errlen) != 0) {
         return PB_EXIT_USAGE;
+    }
     /* Every placement before any work, so a bad plan never costs a long sweep. */
     for (size_t i = 0; i < r->nworkers; i++)
         if (!plan_for(r, r->workers[i], err, errlen))

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cpuquota.h"
 #include "leakcheck.h"
 #include "measure.h"
 #include "placement.h"
@@ -81,6 +82,7 @@ struct pb_plan_slot {
 struct pb_run {
     struct pb_run_opts o;
     struct pb_topo *topo;
+    struct pb_cpuquota quota;         /* the container's CPU limits, read once */
     unsigned workers[MAX_WORKERS];
     size_t nworkers;
     struct pb_plan_slot plans[MAX_WORKERS + 1];   /* kept alive across rounds */

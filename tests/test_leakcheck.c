@@ -12,7 +12,7 @@ int main(void)
 {
     struct pb_leakcheck lc;
     char msg[200];
-    pb_leakcheck_init(&lc);
+    pb_leakcheck_init(&lc, NULL, NULL, 0);
     CHECK(lc.base.fds >= 3);
     CHECK(lc.base.children >= 0);
     CHECK(!pb_leakcheck_after(&lc, msg, sizeof msg));

@@ -39,6 +39,8 @@ struct pb_outcome {
     uint64_t checksum;           /* FNV-1a of the first timed (validated) output */
     const char *stop_reason;     /* why repetitions stopped (pb_stop_reason_name), "" if unknown */
     double spent_s;              /* clock time of the timed runs, validation included */
+    struct pb_facts facts;       /* the mode's facts() after its last timed run (the
+                                    record's mode_facts); n = 0 for a mode without */
 };
 
 /* Room for `cap` timed runs of `workers` workers.  Returns 0, or -1 with o->error. */

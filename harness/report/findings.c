@@ -189,8 +189,10 @@ static void process_cost(struct pb_findings *f, const char *name, const struct p
             continue;
         char a[64], b[64], wn[32];
         double pct = 100 * (rp->median_s / rt->median_s - 1);
-        add(f, "%s at %s: %s takes %+.1f%% %s than %s (median %s vs %s).", name,
-            nworkers(rp->workers, wn, sizeof wn), s->title, pct, pct >= 0 ? "longer" : "less time", t->title,
+        /* "+12.0% longer" or "12.0% less time", never "-12.0% less time". */
+        add(f, "%s at %s: %s takes %s%.1f%% %s than %s (median %s vs %s).", name,
+            nworkers(rp->workers, wn, sizeof wn), s->title, pct >= 0 ? "+" : "", fabs(pct),
+            pct >= 0 ? "longer" : "less time", t->title,
             pb_fmt_time(rp->median_s, a, sizeof a), pb_fmt_time(rt->median_s, b, sizeof b));
     }
 }

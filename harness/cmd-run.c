@@ -67,7 +67,6 @@ static void run_usage(FILE *f)
         "      --cpus LIST       bind worker i to the i-th CPU of this OS-index list\n"
         "      --oversubscribe   allow more workers than cores/PUs (wraps around)\n"
         "\n"
-
         "output:\n"
         "  -o, --output DIR      results directory (default results/HOST-YYYYmmdd-HHMMSS)\n"
         "      --keep-going      after a failed configuration go on (default)\n"

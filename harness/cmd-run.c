@@ -10,7 +10,6 @@
 
 #include "cmd.h"
 #include "results-csv.h"
-#include "mode-mpi.h"
 #include "options.h"
 #include "pb.h"
 #include "preflight.h"
@@ -30,14 +29,18 @@ static void run_usage(FILE *f)
         "precision target.  DIR/results.json and results.csv are rewritten after\n"
         "every round.\n"
         "\n"
-        "  -k, --kernels LIST    kernels, comma-separated (default: primes,factors,blur)\n"
+        "  -k, --kernels LIST    kernels, comma-separated (default: every kernel that\n"
+        "                        'parbench list' does not mark opt-in)\n"
         "  -m, --modes LIST      modes (default: every available mode)\n"
         "  -w, --workers LIST    worker counts: '1,2,4', '1-4', 'all' (1..cores) or\n"
         "                        'auto' (1,2,4,.. up to the cores, then the PUs) (default auto)\n"
         "                        (all/auto stop at a cgroup CPU quota unless --oversubscribe)\n"
-        "  -s, --size SIZE       small, medium or large preset (default small)\n"
+        "  -s, --size SIZE       tiny, small, medium or large preset (default small;\n"
+        "                        tiny takes milliseconds, for tests only)\n"
         "      --set K.P=V       override a kernel parameter, e.g. primes.hi=20000000\n"
-        "                        (repeatable; 'parbench list' shows them)\n"
+        "      --set M.O=V       set an option of a selected mode, e.g. mpi.hosts=FILE\n"
+        "                        (repeatable; 'parbench list' shows both; a mode not\n"
+        "                        selected with -m is an error)\n"
         "\n"
         "repetitions:\n"
         "      --precision P     stop when the 95%% CI of the median is within P%% of it\n"
@@ -70,11 +73,6 @@ static void run_usage(FILE *f)
         "      --membind M       each worker's memory: none (default), local (its NUMA\n"
         "                        node) or interleave (over the plan's nodes); checked and\n"
         "                        planned, not yet applied by the modes\n"
-        "\n"
-        "mpi mode (docs/mpi.md):\n"
-        "      --mpirun PATH     Open MPI's mpirun (default: mpirun from PATH)\n"
-        "      --hosts FILE      an Open MPI hostfile: run the ranks on those hosts\n"
-        "      --mpi-args \"...\"  more mpirun arguments, split on spaces\n"
         "\n"
         "output:\n"
         "  -o, --output DIR      results directory (default results/HOST-YYYYmmdd-HHMMSS)\n"
@@ -154,8 +152,7 @@ static int parse_schedules(struct pb_run_opts *o, char *text, char *err, size_t 
 
 enum { OPT_SET = 256, OPT_WARMUP, OPT_SCHEDULE, OPT_CHUNK, OPT_TIMEOUT, OPT_BIND, OPT_POLICY,
        OPT_CPUS, OPT_OVERSUB, OPT_KEEP, OPT_FAILFAST, OPT_PRECISION, OPT_MINREPS, OPT_MAXREPS,
-       OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_MPIRUN, OPT_HOSTS,
-       OPT_MPI_ARGS, OPT_KINDS, OPT_MEMBIND };
+       OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_KINDS, OPT_MEMBIND };
 
 /* Returns 0, -1 on bad input (message in err), or 1 when --help was shown. */
 static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *err, size_t errlen)
@@ -185,9 +182,6 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
         {"order", required_argument, NULL, OPT_ORDER},
         {"scaling", required_argument, NULL, OPT_SCALING},
         {"time-budget", required_argument, NULL, OPT_BUDGET},
-        {"mpirun", required_argument, NULL, OPT_MPIRUN},
-        {"hosts", required_argument, NULL, OPT_HOSTS},
-        {"mpi-args", required_argument, NULL, OPT_MPI_ARGS},
         {0}};
     *o = (struct pb_run_opts){.workers_text = "auto", .size = PB_SIZE_SMALL, .warmup = 1,
                            .rule = {.min_reps = 5, .max_reps = 30, .time_cap_s = 60},
@@ -206,7 +200,7 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
         case 'w': o->workers_text = optarg; break;
         case 's':
             if (pb_size_parse(optarg, &o->size) != 0) {
-                snprintf(err, errlen, "--size: unknown size '%s' (small, medium, large)", optarg);
+                snprintf(err, errlen, "--size: unknown size '%s' (tiny, small, medium, large)", optarg);
                 return -1;
             }
             break;
@@ -299,9 +293,6 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
                                 errlen))
                 return -1;
             break;
-        case OPT_MPIRUN: pb_mpi_config.mpirun = optarg; break;
-        case OPT_HOSTS: pb_mpi_config.hosts = optarg; break;
-        case OPT_MPI_ARGS: pb_mpi_config.args = optarg; break;
         case ':':
             snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
             return -1;
@@ -332,19 +323,15 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
         o->seed = pb_splitmix64(&st) & 0xffffffffull;
     }
     if (o->nkernels == 0) {
-        static const char *const defaults[] = {"primes", "factors", "blur"};
-        for (size_t i = 0; i < 3; i++)
-            o->kernels[o->nkernels++] = pb_kernel_find(defaults[i]);
+        for (size_t i = 0; i < pb_nkernels && o->nkernels < MAX_KERNELS; i++)
+            if (!pb_kernels[i]->opt_in)
+                o->kernels[o->nkernels++] = pb_kernels[i];
     }
     if (o->nmodes == 0) {
         for (size_t i = 0; i < pb_nmodes && o->nmodes < MAX_MODES; i++)
             if (!pb_modes[i]->unavailable)
                 o->modes[o->nmodes++] = pb_modes[i];
     }
-    /* mpirun, the hostfile and the rank program, before any work. */
-    for (size_t i = 0; i < o->nmodes; i++)
-        if (strcmp(o->modes[i]->name, "mpi") == 0 && pb_mpi_config_check(err, errlen) != 0)
-            return -1;
     return 0;
 }
 
@@ -489,6 +476,7 @@ int pb_cmd_run(int argc, char **argv)
             r->o.sequential ? "sequential" : "interleaved", r->o.seed, r->outdir);
     if (pb_run_sweep(r) != 0)
         status = PB_EXIT_FAIL;
+    pb_run_close_modes(r);
 
     for (size_t i = 0; i < r->ncfg; i++)
         if (r->sweep.item[i].stop == PB_STOP_FAILED)

@@ -18,7 +18,7 @@ static void usage(FILE *f)
             "several execution models on 1..N cores, validate every run, and write results.\n"
             "\n"
             "commands:\n"
-            "  list      kernels and modes, their parameters and availability\n"
+            "  list      kernels and modes with their parameters, traits and options\n"
             "  run       time kernels x modes x worker counts; write results.json/.csv\n"
             "  topo      show the machine's topology and a worker placement plan\n"
             "  report    charts and report.md/.html from a results directory\n"

@@ -23,20 +23,20 @@ enum { P_SIGMA, P_WIDTH, P_HEIGHT, P_IMAGES, P_BAND, P_FILES, P_SAVE, P_SIMD };
  * through sigma, not pixels: input, output and the cached reference take 9 bytes a pixel,
  * so large stays near 0.9 GB.  The reference costs a few kernel runs, once per prepare. */
 static const struct pb_param_def blur_params[] = {
-    [P_SIGMA] = {"sigma", PB_PARAM_DOUBLE, {"5", "10", "100"}, 0.1, 100,
+    [P_SIGMA] = {"sigma", PB_PARAM_DOUBLE, {"5", "5", "10", "100"}, 0.1, 100,
                  "Gaussian standard deviation in pixels; radius is ceil(3 sigma)"},
-    [P_WIDTH] = {"width", PB_PARAM_U64, {"4000", "4096", "10000"}, 1, 1 << 30,
+    [P_WIDTH] = {"width", PB_PARAM_U64, {"97", "4000", "4096", "10000"}, 1, 1 << 30,
                  "synthetic image width"},
-    [P_HEIGHT] = {"height", PB_PARAM_U64, {"3000", "3072", "10000"}, 1, 1 << 30,
+    [P_HEIGHT] = {"height", PB_PARAM_U64, {"61", "3000", "3072", "10000"}, 1, 1 << 30,
                   "synthetic image height"},
-    [P_IMAGES] = {"images", PB_PARAM_U64, {"1", "8", "1"}, 1, 10000,
+    [P_IMAGES] = {"images", PB_PARAM_U64, {"2", "1", "8", "1"}, 1, 10000,
                   "number of synthetic images"},
-    [P_BAND] = {"band", PB_PARAM_U64, {"32", "32", "32"}, 1, 1 << 30, "rows per task"},
-    [P_FILES] = {"files", PB_PARAM_STRING, {"", "", ""}, 0, 0,
+    [P_BAND] = {"band", PB_PARAM_U64, {"8", "32", "32", "32"}, 1, 1 << 30, "rows per task"},
+    [P_FILES] = {"files", PB_PARAM_STRING, {"", "", "", ""}, 0, 0,
                  "'' for synthetic images, else a directory of .png/.jpg or a comma list of files"},
-    [P_SAVE] = {"save", PB_PARAM_STRING, {"", "", ""}, 0, 0,
+    [P_SAVE] = {"save", PB_PARAM_STRING, {"", "", "", ""}, 0, 0,
                 "'' or a directory to write the blurred images to as PNG"},
-    [P_SIMD] = {"simd", PB_PARAM_STRING, {"auto", "auto", "auto"}, 0, 0,
+    [P_SIMD] = {"simd", PB_PARAM_STRING, {"auto", "auto", "auto", "auto"}, 0, 0,
                 "vector code: auto (the widest this CPU runs), generic, avx2 or avx512"},
 };
 

@@ -9,9 +9,9 @@
 enum { P_START, P_COUNT };
 
 static const struct pb_param_def factors_params[] = {
-    [P_START] = {"start", PB_PARAM_U64, {"5000000", "5000000", "5000000"}, 1, 1e12,
+    [P_START] = {"start", PB_PARAM_U64, {"20000", "5000000", "5000000", "5000000"}, 1, 1e12,
                  "first number whose divisors are counted"},
-    [P_COUNT] = {"count", PB_PARAM_U64, {"10", "200", "3000"}, 1, 1e6,
+    [P_COUNT] = {"count", PB_PARAM_U64, {"12", "10", "200", "3000"}, 1, 1e6,
                  "how many consecutive numbers (one task each)"},
 };
 

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pb_size { PB_SIZE_SMALL, PB_SIZE_MEDIUM, PB_SIZE_LARGE, PB_SIZE_COUNT };
+/* Size presets.  tiny runs in a few milliseconds serially: for tests that go over
+ * every kernel, never for figures. */
+enum pb_size { PB_SIZE_TINY, PB_SIZE_SMALL, PB_SIZE_MEDIUM, PB_SIZE_LARGE, PB_SIZE_COUNT };
 
 enum pb_param_type { PB_PARAM_U64, PB_PARAM_DOUBLE, PB_PARAM_STRING };
 
@@ -20,7 +22,7 @@ enum pb_param_type { PB_PARAM_U64, PB_PARAM_DOUBLE, PB_PARAM_STRING };
 struct pb_param_def {
     const char *name;                    /* "limit" */
     enum pb_param_type type;
-    const char *preset[PB_SIZE_COUNT];   /* default text for small, medium, large */
+    const char *preset[PB_SIZE_COUNT];   /* default text for tiny, small, medium, large */
     double min, max;                     /* accepted range for numbers */
     const char *help;                    /* one line for `parbench list` */
 };

@@ -12,7 +12,7 @@ enum { P_TASKS };
  * 1 and 2 workers with the default repetitions within about a minute, while the fastest
  * modes still spend far longer dispatching than starting up. */
 static const struct pb_param_def noop_params[] = {
-    [P_TASKS] = {"tasks", PB_PARAM_U64, {"1000", "10000", "100000"}, 1, 1e8,
+    [P_TASKS] = {"tasks", PB_PARAM_U64, {"500", "1000", "10000", "100000"}, 1, 1e8,
                  "number of tasks, each writes one 8-byte value"},
 };
 

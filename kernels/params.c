@@ -7,7 +7,7 @@
 
 #include "kernel.h"
 
-static const char *const size_names[PB_SIZE_COUNT] = {"small", "medium", "large"};
+static const char *const size_names[PB_SIZE_COUNT] = {"tiny", "small", "medium", "large"};
 
 const char *pb_size_name(enum pb_size s)
 {

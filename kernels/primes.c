@@ -11,10 +11,10 @@ enum { P_LO, P_HI, P_BLOCK };
 
 /* hi stays below 1e15 so the check's base sieve (up to sqrt(hi)) is at most 32 MB. */
 static const struct pb_param_def primes_params[] = {
-    [P_LO] = {"lo", PB_PARAM_U64, {"0", "0", "0"}, 0, 1e15, "first number tested"},
-    [P_HI] = {"hi", PB_PARAM_U64, {"1000000", "10000000", "70000000"}, 1, 1e15,
+    [P_LO] = {"lo", PB_PARAM_U64, {"0", "0", "0", "0"}, 0, 1e15, "first number tested"},
+    [P_HI] = {"hi", PB_PARAM_U64, {"30000", "1000000", "10000000", "70000000"}, 1, 1e15,
               "one past the last number tested"},
-    [P_BLOCK] = {"block", PB_PARAM_U64, {"10000", "10000", "10000"}, 1, 1e9,
+    [P_BLOCK] = {"block", PB_PARAM_U64, {"1000", "10000", "10000", "10000"}, 1, 1e9,
                  "numbers per task"},
 };
 

@@ -4,12 +4,11 @@
 # plots and loads finish.gp, which redraws the same chart as OUTBASE.png.
 load varsfile
 
-# One colour per mode (or per input in a comparison), colour-blind friendly
-# (Okabe-Ito), and a marker shape per style index so print-outs stay readable.
-array pal[8] = ['#555555', '#0072B2', '#009E73', '#E69F00', '#D55E00', '#CC79A7', '#56B4E9', '#8C6D1F']
-array ptypes[8] = [7, 5, 9, 13, 11, 15, 4, 6]
-col(i) = pal[(scolor[i] - 1) % 8 + 1]
-ptype(i) = ptypes[(spoint[i] - 1) % 8 + 1]
+# Each series' colour, marker and dash come from the gpvars file: parbench takes
+# them from the mode's descriptor (or, in a comparison, a colour per input), so
+# a new mode brings its own style and no script keeps a table of modes.
+col(i) = scolor[i]
+ptype(i) = spoint[i]
 
 # Strings come from results files: no enhanced-text markup (_ ^ @ { } stay literal).
 # The SVG is shown two to a row in report.html, about 560 px wide: sized for that.

@@ -4,9 +4,9 @@
 #include "options.h"
 
 static const struct pb_param_def defs[] = {
-    {"n", PB_PARAM_U64, {"10", "20", "30"}, 1, 1000, "a count"},
-    {"x", PB_PARAM_DOUBLE, {"0.5", "1", "2"}, 0.1, 10, "a number"},
-    {"dir", PB_PARAM_STRING, {"", "", ""}, 0, 0, "a path"},
+    {"n", PB_PARAM_U64, {"5", "10", "20", "30"}, 1, 1000, "a count"},
+    {"x", PB_PARAM_DOUBLE, {"0.25", "0.5", "1", "2"}, 0.1, 10, "a number"},
+    {"dir", PB_PARAM_STRING, {"", "", "", ""}, 0, 0, "a path"},
 };
 static const struct pb_kernel fake = {.name = "fake", .params = defs, .nparams = 3};
 
@@ -39,6 +39,17 @@ int main(void)
     enum pb_size sz;
     CHECK(pb_size_parse("large", &sz) == 0 && sz == PB_SIZE_LARGE);
     CHECK(pb_size_parse("huge", &sz) == -1);
+    CHECK(pb_size_parse("tiny", &sz) == 0 && sz == PB_SIZE_TINY);
+    CHECK_STR(pb_size_name(PB_SIZE_TINY), "tiny");
+    CHECK(pb_params_init(&p, &fake, PB_SIZE_TINY, err, sizeof err) == 0);
+    CHECK_EQ_U(p.v[0].u, 5);
+    /* Every registered kernel has a preset for every size that its own parser accepts. */
+    for (size_t k = 0; k < pb_nkernels; k++)
+        for (int s = 0; s < PB_SIZE_COUNT; s++) {
+            for (size_t i = 0; i < pb_kernels[k]->nparams; i++)
+                CHECK(pb_kernels[k]->params[i].preset[s] != NULL);
+            CHECK(pb_params_init(&p, pb_kernels[k], (enum pb_size)s, err, sizeof err) == 0);
+        }
 
     unsigned out[16];
     size_t n;

@@ -165,6 +165,9 @@ struct pb_mode {
 extern const struct pb_mode *const pb_modes[];
 extern const size_t pb_nmodes;
 const struct pb_mode *pb_mode_find(const char *name);
+/* The single-worker mode of `runtime` (serial for C): the baseline speedups of
+ * that runtime's modes are measured against.  NULL when none is registered. */
+const struct pb_mode *pb_mode_baseline(enum pb_runtime runtime);
 /* The option `name` of mode `m`: its index, or -1. */
 int pb_mode_option_index(const struct pb_mode *m, const char *name);
 

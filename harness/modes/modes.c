@@ -25,6 +25,14 @@ const struct pb_mode *pb_mode_find(const char *name)
     return NULL;
 }
 
+const struct pb_mode *pb_mode_baseline(enum pb_runtime runtime)
+{
+    for (size_t i = 0; i < pb_nmodes; i++)
+        if (pb_modes[i]->single_worker && pb_modes[i]->runtime == runtime)
+            return pb_modes[i];
+    return NULL;
+}
+
 static const char *const sched_names[] = {"static", "dynamic", "guided"};
 
 const char *pb_schedule_name(enum pb_schedule s)

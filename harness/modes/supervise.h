@@ -50,7 +50,7 @@ struct pb_child {
 
 /* Every child of one run of one mode. */
 struct pb_super {
-    const char *mode;       /* "forkpool", for messages */
+    const char *mode;       /* the mode's name, for messages */
     struct pb_child *child; /* nslots entries */
     unsigned nslots;
     double start_s;         /* pb_now() when the run began */

@@ -10,8 +10,9 @@
 #include "fmtnum.h"
 #include "report.h"
 
-/* Colour per input (indexes into the palette of plots/common.gp): blue, orange, green, ... */
-static const int input_color[] = {2, 4, 3, 5, 6, 7, 8, 1};
+/* Colour per input (Okabe-Ito, colour-blind friendly): blue, orange, green, ... */
+static const char *const input_color[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
+                                          "#CC79A7", "#56B4E9", "#8C6D1F", "#555555"};
 
 static const char *base_name(const char *dir, char *buf, size_t len)
 {
@@ -260,9 +261,9 @@ int pb_compare_plot_set(const struct pb_comparison *c, size_t k, struct pb_plot_
             struct pb_plot_series *p = pb_plot_add_series(ps, title);
             if (!p || pb_plot_add_points(p, se))
                 return -1;
-            p->color = input_color[i % (sizeof input_color / sizeof *input_color)];
+            pb_plot_set_color(p, input_color[i % (sizeof input_color / sizeof *input_color)]);
             p->dash = (int)(m < 16 ? m : 15) % 5 + 1;
-            p->point = pb_plot_mode_style(se->mode);
+            p->point = pb_plot_mode_style(se->mode, m).point;
         }
     }
     return 0;

@@ -144,23 +144,37 @@ static bool smt(struct pb_findings *f, const struct pb_rfile *rf, const char *na
     return any;
 }
 
-/* Process modes versus threads at the largest worker count both ran. */
+/* The reference of the workers-versus-threads comparison for `runtime`: the first
+ * thread-kind mode of that runtime in the section, in the series with `schedule` if it
+ * ran one, else its first.  NULL when the runtime has no thread-kind series. */
+static const struct pb_series *thread_reference(const struct pb_section *sec, const char *runtime,
+                                                const char *schedule)
+{
+    const struct pb_series *first = NULL;
+    for (size_t j = 0; j < sec->nseries && !first; j++)
+        if (pb_series_worker(&sec->series[j]) == PB_WORKER_THREAD &&
+            strcmp(sec->series[j].runtime, runtime) == 0)
+            first = &sec->series[j];
+    for (size_t j = 0; first && j < sec->nseries; j++) {
+        const struct pb_series *c = &sec->series[j];
+        if (strcmp(c->mode, first->mode) == 0 && strcmp(c->schedule, schedule) == 0)
+            return c;
+    }
+    return first;
+}
+
+/* Every process, rank and other thread mode against the reference thread mode of
+ * its runtime, at the largest worker count both ran: what processes (or another
+ * threading) cost over plain threads. */
 static void process_cost(struct pb_findings *f, const char *name, const struct pb_section *sec)
 {
     for (size_t i = 0; i < sec->nseries; i++) {
         const struct pb_series *s = &sec->series[i];
-        if (!pb_mode_is_process(s->mode))
+        enum pb_worker_kind kind = pb_series_worker(s);
+        if (kind != PB_WORKER_PROCESS && kind != PB_WORKER_RANK && kind != PB_WORKER_THREAD)
             continue;
-        /* The threads series with the same schedule, else any threads series. */
-        const struct pb_series *t = NULL;
-        for (size_t j = 0; j < sec->nseries; j++) {
-            const struct pb_series *c = &sec->series[j];
-            if (strcmp(c->mode, "threads") != 0)
-                continue;
-            if (!t || strcmp(c->schedule, s->schedule) == 0)
-                t = c;
-        }
-        if (!t)
+        const struct pb_series *t = thread_reference(sec, s->runtime, s->schedule);
+        if (!t || strcmp(t->mode, s->mode) == 0)
             continue;
         const struct pb_rf_record *rp = NULL, *rt = NULL;
         for (size_t k = s->npts; k-- > 0 && !rp;) {
@@ -175,8 +189,10 @@ static void process_cost(struct pb_findings *f, const char *name, const struct p
             continue;
         char a[64], b[64], wn[32];
         double pct = 100 * (rp->median_s / rt->median_s - 1);
-        add(f, "%s at %s: %s takes %+.1f%% %s than %s (median %s vs %s).", name,
-            nworkers(rp->workers, wn, sizeof wn), s->title, pct, pct >= 0 ? "longer" : "less time", t->title,
+        /* "+12.0% longer" or "12.0% less time", never "-12.0% less time". */
+        add(f, "%s at %s: %s takes %s%.1f%% %s than %s (median %s vs %s).", name,
+            nworkers(rp->workers, wn, sizeof wn), s->title, pct >= 0 ? "+" : "", fabs(pct),
+            pct >= 0 ? "longer" : "less time", t->title,
             pb_fmt_time(rp->median_s, a, sizeof a), pb_fmt_time(rt->median_s, b, sizeof b));
     }
 }

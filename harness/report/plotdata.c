@@ -3,20 +3,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fsutil.h"
 #include "plotdata.h"
 #include "report-stats.h"
 #include "textbuf.h"
 
-int pb_plot_mode_style(const char *mode)
+/* Whether a registered mode draws in `color`. */
+static bool color_taken(const char *color)
 {
-    static const char *const modes[] = {"serial", "threads", "openmp", "forkpool",
-                                        "shm",    "spawn",   "mpi"};
-    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
-        if (strcmp(mode, modes[i]) == 0)
-            return (int)i + 1;
-    return 8;
+    for (size_t i = 0; i < pb_nmodes; i++)
+        if (pb_modes[i]->style.color && strcasecmp(pb_modes[i]->style.color, color) == 0)
+            return true;
+    return false;
+}
+
+struct pb_plot_style pb_plot_mode_style(const char *mode, size_t nth)
+{
+    const struct pb_mode *m = pb_mode_find(mode);
+    if (m && m->style.color)
+        return m->style;
+    /* Modes from another build's results: a palette by order of appearance, less the
+     * colours of the registered modes, then the same again with another dash. */
+    static const char *const colors[] = {"#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                                         "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
+                                         "#c5b0d5", "#c49c94", "#dbdb8d", "#9edae5"};
+    static const int points[] = {1, 2, 3, 8, 10, 12, 14, 1, 2, 3, 8, 10};
+    size_t ncolors = sizeof colors / sizeof *colors, avail[sizeof colors / sizeof *colors], n = 0;
+    for (size_t i = 0; i < ncolors; i++)
+        if (!color_taken(colors[i]))
+            avail[n++] = i;
+    if (n == 0)
+        return (struct pb_plot_style){colors[nth % ncolors], points[nth % ncolors],
+                                      2 + (int)(nth / ncolors % 4)};
+    size_t k = avail[nth % n];
+    return (struct pb_plot_style){colors[k], points[k], 1 + (int)(nth / n % 5)};
+}
+
+void pb_plot_set_color(struct pb_plot_series *s, const char *color)
+{
+    bool ok = color && color[0] == '#' && strlen(color) == 7 &&
+              strspn(color + 1, "0123456789abcdefABCDEF") == 6;
+    snprintf(s->color, sizeof s->color, "%s", ok ? color : "#7f7f7f");
 }
 
 struct pb_plot_series *pb_plot_add_series(struct pb_plot_set *ps, const char *title)
@@ -28,7 +57,8 @@ struct pb_plot_series *pb_plot_add_series(struct pb_plot_set *ps, const char *ti
     s = &ps->s[ps->ns++];
     memset(s, 0, sizeof *s);
     snprintf(s->title, sizeof s->title, "%s", title);
-    s->color = s->dash = s->point = 1;
+    pb_plot_set_color(s, NULL);
+    s->dash = s->point = 1;
     s->amdahl_f = NAN;
     s->amdahl_scale = 1;
     return s;
@@ -92,7 +122,18 @@ int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec
         struct pb_plot_series *p = pb_plot_add_series(ps, s->title);
         if (!p || pb_plot_add_points(p, s))
             return -1;
-        p->color = p->point = pb_plot_mode_style(s->mode);
+        /* Unregistered modes before this one, each counted at its first series. */
+        size_t unknown = 0;
+        for (size_t j = 0; j < i; j++) {
+            bool first = true;
+            for (size_t k = 0; k < j && first; k++)
+                first = strcmp(sec->series[k].mode, sec->series[j].mode) != 0;
+            unknown += first && strcmp(sec->series[j].mode, s->mode) != 0 &&
+                       !pb_mode_find(sec->series[j].mode);
+        }
+        struct pb_plot_style st = pb_plot_mode_style(s->mode, unknown);
+        pb_plot_set_color(p, st.color);
+        p->point = st.point;
         /* Several schedules of one mode: same colour, a dash pattern each. */
         int nth = 0, same = 0;
         for (size_t j = 0; j < sec->nseries; j++) {
@@ -102,7 +143,7 @@ int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec
                 nth++;
             same++;
         }
-        p->dash = same > 1 ? nth + 1 : 1;
+        p->dash = same > 1 ? nth + 1 : st.dash;
         p->amdahl_f = s->amdahl_f;
         p->amdahl_scale = s->amdahl_scale;
     }
@@ -232,14 +273,17 @@ static void array_str(struct pb_tb *b, const char *name, const struct pb_plot_se
     pb_tb_puts(b, "]\n");
 }
 
-/* A style index per series: 'c' colour, 'd' dash, 'p' point type. */
+/* A style per series: 'c' colour (a string), 'd' dash type, 'p' point type. */
 static void array_style(struct pb_tb *b, const char *name, const struct pb_plot_set *ps, char which)
 {
     pb_tb_printf(b, "array %s[%zu] = [", name, ps->ns);
     for (size_t i = 0; i < ps->ns; i++) {
         const struct pb_plot_series *s = &ps->s[i];
-        pb_tb_printf(b, "%s%d", i ? ", " : "",
-                     which == 'c' ? s->color : which == 'd' ? s->dash : s->point);
+        pb_tb_puts(b, i ? ", " : "");
+        if (which == 'c')
+            pb_tb_gpstr(b, s->color);
+        else
+            pb_tb_printf(b, "%d", which == 'd' ? s->dash : s->point);
     }
     pb_tb_puts(b, "]\n");
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "mode.h"
 #include "report-series.h"
 
 struct pb_plot_point {
@@ -16,7 +17,8 @@ struct pb_plot_point {
 
 struct pb_plot_series {
     char title[256];
-    int color, dash, point;        /* 1-based style indexes the scripts map to colours */
+    char color[8];                 /* "#rrggbb" */
+    int dash, point;               /* gnuplot dashtype and pointtype */
     double amdahl_f;               /* NAN: no fitted curve */
     double amdahl_scale;           /* the curve is amdahl_scale / (f + (1 - f) / p) */
     struct pb_plot_point *pt;      /* valid points only, by workers */
@@ -32,7 +34,7 @@ struct pb_plot_set {
     size_t ns;
 };
 
-/* A plot set from one section of a results file (styles by mode). */
+/* A plot set from one section of a results file (styles from the modes' descriptors). */
 int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec,
                          struct pb_plot_set *ps);
 /* Append a series (a copy of `title`); returns it, or NULL when out of memory. */
@@ -41,8 +43,13 @@ struct pb_plot_series *pb_plot_add_series(struct pb_plot_set *ps, const char *ti
 int pb_plot_add_points(struct pb_plot_series *out, const struct pb_series *s);
 void pb_plot_free(struct pb_plot_set *ps);
 
-/* Style index of a mode name, so a mode has one colour in every chart. */
-int pb_plot_mode_style(const char *mode);
+/* How series of `mode` look, so a mode has one style in every chart: its
+ * descriptor's style when this build registers it, else style `nth` (count the
+ * unregistered modes shown together from 0) of a fallback palette whose colours
+ * no registered mode uses. */
+struct pb_plot_style pb_plot_mode_style(const char *mode, size_t nth);
+/* Set a series' colour ("#rrggbb"; anything else becomes grey). */
+void pb_plot_set_color(struct pb_plot_series *s, const char *color);
 
 /* Write NAME.dat, NAME-bars.dat and NAME.gpvars into `dir` (atomically). */
 int pb_plot_write(const char *dir, const struct pb_plot_set *ps, char *err, size_t errlen);

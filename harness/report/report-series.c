@@ -28,7 +28,7 @@ static void amdahl(const struct pb_rfile *rf, const struct pb_section *sec, stru
 {
     s->amdahl_f = s->amdahl_stderr = NAN;
     s->amdahl_scale = 1;
-    if (strcmp(s->mode, "serial") == 0)
+    if (s->single_worker)
         return;
     const struct pb_rf_fit *f = fit_of(rf, sec, s);
     if (f && !isnan(f->serial_fraction)) {
@@ -36,10 +36,10 @@ static void amdahl(const struct pb_rfile *rf, const struct pb_section *sec, stru
         s->amdahl_stderr = f->serial_fraction_stderr;
         s->amdahl_points = f->points >= 0 ? (size_t)f->points : 0;
         s->amdahl_from_file = true;
-        /* parbench run fits times, T(p) = T1 (f + (1 - f) / p): as a speedup over serial
-         * the curve is scaled by serial / T1. */
-        if (f->t1_s > 0 && sec->serial_s > 0)
-            s->amdahl_scale = sec->serial_s / f->t1_s;
+        /* parbench run fits times, T(p) = T1 (f + (1 - f) / p): as a speedup over the
+         * baseline the curve is scaled by baseline / T1. */
+        if (f->t1_s > 0 && s->baseline_s > 0)
+            s->amdahl_scale = s->baseline_s / f->t1_s;
         return;
     }
     if (strcmp(rf->method.present ? rf->method.scaling : "", "weak") == 0)
@@ -67,9 +67,19 @@ static int cmp_by_workers(const void *x, const void *y)
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* The median of the section's first valid single-worker record of `runtime`, or NAN. */
+static double baseline_of(const struct pb_section *sec, const char *runtime)
+{
+    for (size_t i = 0; i < sec->nrecs; i++) {
+        const struct pb_rf_record *r = sec->recs[i];
+        if (r->valid && r->single_worker && strcmp(r->runtime, runtime) == 0)
+            return r->median_s;
+    }
+    return NAN;
+}
+
 static int build_series(const struct pb_rfile *rf, struct pb_section *sec)
 {
-    sec->serial_s = NAN;
     sec->series = calloc(sec->nrecs, sizeof *sec->series);
     if (!sec->series)
         return -1;
@@ -84,6 +94,9 @@ static int build_series(const struct pb_rfile *rf, struct pb_section *sec)
             s = &sec->series[sec->nseries++];
             s->mode = r->mode;
             s->schedule = r->schedule;
+            s->worker_kind = r->worker_kind;
+            s->runtime = r->runtime;
+            s->single_worker = r->single_worker;
             s->pts = calloc(sec->nrecs, sizeof *s->pts);
             if (!s->pts)
                 return -1;
@@ -91,14 +104,13 @@ static int build_series(const struct pb_rfile *rf, struct pb_section *sec)
         s->pts[s->npts++] = r;
         if (r->valid && r->workers > sec->max_workers)
             sec->max_workers = r->workers;
-        if (r->valid && strcmp(r->mode, "serial") == 0 && isnan(sec->serial_s))
-            sec->serial_s = r->median_s;
         if (!r->valid)
             sec->nbad++;
     }
     for (size_t j = 0; j < sec->nseries; j++) {
         struct pb_series *s = &sec->series[j];
         qsort(s->pts, s->npts, sizeof *s->pts, cmp_by_workers);
+        s->baseline_s = baseline_of(sec, s->runtime);
         size_t schedules = 0;
         for (size_t k = 0; k < sec->nseries; k++)
             schedules += strcmp(sec->series[k].mode, s->mode) == 0;
@@ -199,11 +211,8 @@ const struct pb_section *pb_section_find(const struct pb_sections *ss, const cha
     return NULL;
 }
 
-bool pb_mode_is_process(const char *mode)
+enum pb_worker_kind pb_series_worker(const struct pb_series *s)
 {
-    static const char *const procs[] = {"forkpool", "shm", "spawn", "mpi"};
-    for (size_t i = 0; i < sizeof procs / sizeof *procs; i++)
-        if (strcmp(mode, procs[i]) == 0)
-            return true;
-    return false;
+    enum pb_worker_kind k;
+    return pb_worker_kind_parse(s->worker_kind, &k) == 0 ? k : PB_WORKER_KINDS;
 }

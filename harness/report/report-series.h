@@ -4,15 +4,20 @@
 #ifndef PB_REPORT_SERIES_H
 #define PB_REPORT_SERIES_H
 
+#include "mode.h"
 #include "resultsfile.h"
 
 struct pb_series {
     const char *mode, *schedule;
-    char title[160];            /* "threads", or "threads (static)" when the mode ran several schedules */
+    const char *worker_kind, *runtime;  /* its first record's traits ("" when unknown) */
+    bool single_worker;         /* the baseline of its runtime (serial): no fit, no schedule */
+    double baseline_s;          /* median of the valid single-worker run of the same runtime
+                                   in the section, NAN when none */
+    char title[160];            /* the mode, or "MODE (static)" when the mode ran several schedules */
     const struct pb_rf_record **pts;   /* every record of the series, by workers */
     size_t npts;
     double amdahl_f, amdahl_stderr;    /* NAN when there is no fit */
-    double amdahl_scale;        /* fitted curve over serial: serial median / fitted T1 (1 when fitted to speedups) */
+    double amdahl_scale;        /* fitted curve over the baseline: baseline_s / fitted T1 (1 when fitted to speedups) */
     size_t amdahl_points;
     bool amdahl_from_file;      /* analysis[] of the results file, else fitted here */
 };
@@ -25,7 +30,6 @@ struct pb_section {
     struct pb_series *series;
     size_t nseries;
     unsigned max_workers;       /* largest worker count with a valid record, 0 when none */
-    double serial_s;            /* median of the valid serial run, NAN when none */
     size_t nbad;                /* records not valid */
 };
 
@@ -43,7 +47,8 @@ const struct pb_rf_record *pb_series_at(const struct pb_series *s, unsigned work
 /* The section of `ss` with this kernel and parameters, or NULL. */
 const struct pb_section *pb_section_find(const struct pb_sections *ss, const char *kernel,
                                          const char *params_text);
-/* Whether `mode` runs workers as processes rather than threads. */
-bool pb_mode_is_process(const char *mode);
+/* The series' worker kind (PB_WORKER_KINDS when its records name none this
+ * version knows), so reports group and compare modes by what they are. */
+enum pb_worker_kind pb_series_worker(const struct pb_series *s);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "mode.h"
 #include "resultsfile.h"
 
 /* Where a field lives, for messages: "results[3]" or "system" or "" (top level). */
@@ -200,6 +201,27 @@ static int load_preflight(struct pb_rfile *rf, struct where *w)
     return 0;
 }
 
+/* The mode's traits: the record's own fields, else (files written before they
+ * existed) what the registry says about a mode of that name, else "". */
+static int load_traits(struct where *w, const cJSON *o, struct pb_rf_record *r)
+{
+    int single;
+    if (get_str(w, o, "worker_kind", false, &r->worker_kind) ||
+        get_str(w, o, "output_path", false, &r->output_path) ||
+        get_str(w, o, "runtime", false, &r->runtime) ||
+        get_bool(w, o, "single_worker", false, &single))
+        return -1;
+    const struct pb_mode *m = pb_mode_find(r->mode);
+    if (!r->worker_kind[0] && m)
+        r->worker_kind = pb_worker_kind_name(m->worker);
+    if (!r->output_path[0] && m)
+        r->output_path = pb_output_path_name(m->output);
+    if (!r->runtime[0] && m)
+        r->runtime = pb_runtime_name(m->runtime);
+    r->single_worker = single >= 0 ? single == 1 : m && m->single_worker;
+    return 0;
+}
+
 static int load_record(struct where *w, const cJSON *o, struct pb_rf_record *r)
 {
     if (!cJSON_IsObject(o))
@@ -244,6 +266,8 @@ static int load_record(struct where *w, const cJSON *o, struct pb_rf_record *r)
         return -1;
     if (!r->status[0])
         r->status = r->valid ? "ok" : "failed";
+    if (load_traits(w, o, r))
+        return -1;
     r->ntimes = (size_t)cJSON_GetArraySize(times);
     r->times_s = calloc(r->ntimes ? r->ntimes : 1, sizeof *r->times_s);
     if (!r->times_s)

@@ -34,6 +34,12 @@ struct pb_rf_record {
     const char *bind, *policy;     /* placement.bind/.policy */
     const char *stop_reason, *scaling;
     const cJSON *warnings;         /* array of strings, or NULL */
+    /* The mode's traits as recorded; a file without them gets the registry's for
+     * the mode's name (pb_mode_find), else "" and false. */
+    const char *worker_kind;       /* "caller", "thread", "process", "rank" */
+    const char *output_path;       /* "in_place", "copied" */
+    const char *runtime;           /* "c", "python" */
+    bool single_worker;            /* the speedup baseline of its runtime (serial) */
 };
 
 struct pb_rf_fit {                 /* analysis[]: Amdahl fit of one series */

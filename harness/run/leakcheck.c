@@ -54,19 +54,21 @@ struct pb_held pb_held_now(void)
     return (struct pb_held){.fds = fds > 0 ? fds - 1 : -1, .children = count_children()};
 }
 
-void pb_leakcheck_init(struct pb_leakcheck *lc)
+void pb_leakcheck_init(struct pb_leakcheck *lc, const struct pb_mode *const *modes,
+                       void *const *states, size_t nmodes)
 {
-    *lc = (struct pb_leakcheck){.base = pb_held_now()};
+    *lc = (struct pb_leakcheck){.base = pb_held_now(), .modes = modes, .states = states,
+                                .nmodes = nmodes};
 }
 
-/* What every mode keeps between runs on purpose, whichever mode ran last:
+/* What the opened modes keep between runs on purpose, whichever mode ran last:
  * mpi's idle sessions outlive the configuration that started them. */
-static struct pb_held held_by_modes(void)
+static struct pb_held held_by_modes(const struct pb_leakcheck *lc)
 {
     struct pb_held sum = {0, 0};
-    for (size_t i = 0; i < pb_nmodes; i++)
-        if (pb_modes[i]->held) {
-            struct pb_held h = pb_modes[i]->held(NULL);
+    for (size_t i = 0; i < lc->nmodes; i++)
+        if (lc->modes[i]->held) {
+            struct pb_held h = lc->modes[i]->held(lc->states[i]);
             sum.fds += h.fds;
             sum.children += h.children;
         }
@@ -75,7 +77,7 @@ static struct pb_held held_by_modes(void)
 
 bool pb_leakcheck_after(struct pb_leakcheck *lc, char *msg, size_t len)
 {
-    struct pb_held now = pb_held_now(), held = held_by_modes();
+    struct pb_held now = pb_held_now(), held = held_by_modes(lc);
     int fds = lc->base.fds >= 0 && now.fds >= 0 ? now.fds - lc->base.fds - held.fds : 0;
     int kids = lc->base.children >= 0 && now.children >= 0
                    ? now.children - lc->base.children - held.children : 0;

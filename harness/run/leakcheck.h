@@ -16,14 +16,21 @@ struct pb_leakcheck {
     struct pb_held base;       /* before the sweep; -1 where it cannot be counted */
     int fds_reported;          /* excess already warned about, so each leak warns once */
     int children_reported;
+    const struct pb_mode *const *modes;   /* the opened modes, whose held() is asked */
+    void *const *states;                  /* their open() states, indexed like modes */
+    size_t nmodes;
 };
 
 /* Count what this process holds now: open descriptors and children
  * (zombies included), -1 for what cannot be counted. */
 struct pb_held pb_held_now(void);
 
-/* Take the baseline. */
-void pb_leakcheck_init(struct pb_leakcheck *lc);
+/* Take the baseline, after the modes were opened (what open() set up counts in
+ * it).  `modes[0..nmodes)` and their `states` (which must outlive `lc`) are the
+ * opened modes: after a run, what each one's held(state) says it keeps is not a
+ * leak.  NULL, NULL, 0: no mode keeps anything. */
+void pb_leakcheck_init(struct pb_leakcheck *lc, const struct pb_mode *const *modes,
+                       void *const *states, size_t nmodes);
 
 /* After a run: descriptors or children above the baseline that no mode holds
  * on purpose.  Returns true, with a one-line description in `msg`, when there

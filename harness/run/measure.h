@@ -43,6 +43,8 @@ struct pb_outcome {
     double spent_s;              /* clock time of the timed runs, validation included */
     bool throttle_known;         /* the counters were read around every timed run */
     struct pb_throttle throttled;   /* their growth summed over the timed runs */
+    struct pb_facts facts;       /* the mode's facts() after its last timed run (the
+                                    record's mode_facts); n = 0 for a mode without */
 };
 
 /* Room for `cap` timed runs of `workers` workers.  Returns 0, or -1 with o->error. */

@@ -35,6 +35,11 @@ static int cb_sample(void *ctx, size_t i, double *time_s)
     struct pb_run_config *c = &r->cfg[i];
     int st = pb_measure_once(&c->c, c->p->out, &c->o);
     check_leaks(r, c);
+    if (st != PB_EXIT_SIGINT && c->c.mode->facts) {
+        /* What the mode saw in this run (mpi: the ranks' hosts), for the record. */
+        c->o.facts = (struct pb_facts){0};
+        c->c.mode->facts(c->c.plan.state, &c->c.plan, &c->o.facts);
+    }
     if (st == PB_EXIT_SIGINT) {
         /* The interrupted run is dropped; the runs before it stand. */
         c->o.status = PB_EXIT_OK;
@@ -191,7 +196,7 @@ int pb_run_sweep(struct pb_run *r)
         pb_error("out of memory for %zu configurations", r->ncfg);
         return -1;
     }
-    pb_leakcheck_init(&r->leaks);
+    pb_leakcheck_init(&r->leaks, r->o.modes, r->mode_state, r->o.nmodes);
     static const struct pb_sweep_ops ops = {
         .warmup = cb_warmup, .sample = cb_sample, .now = cb_now, .checkpoint = cb_checkpoint,
         .starting = cb_starting, .stopped = cb_stopped, .interrupted = cb_interrupted};

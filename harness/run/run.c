@@ -9,41 +9,121 @@
 #include "pb.h"
 #include "run.h"
 
-static int apply_sets(const struct pb_run_opts *o, struct pb_base *p, size_t np, char *err,
-                      size_t errlen)
+/* The position of `m` in the selected modes, or -1. */
+static int mode_index(const struct pb_run *r, const struct pb_mode *m)
 {
+    for (size_t i = 0; i < r->o.nmodes; i++)
+        if (r->o.modes[i] == m)
+            return (int)i;
+    return -1;
+}
+
+/* `--set MODE.OPTION=VALUE` into the selected mode's arguments.  A mode that is not
+ * selected is an error rather than a setting silently unused.  `value` points into
+ * the command line, which outlives the run. */
+static int set_mode_option(struct pb_run *r, const struct pb_mode *m, const char *set,
+                           const char *option, const char *value, char *err, size_t errlen)
+{
+    int mi = mode_index(r, m);
+    if (mi < 0) {
+        snprintf(err, errlen, "--set '%s': mode %s is not selected (add it to -m)", set, m->name);
+        return -1;
+    }
+    int oi = pb_mode_option_index(m, option);
+    if (oi < 0 || oi >= PB_MODE_OPTIONS_MAX) {
+        char names[256] = "";
+        size_t used = 0;
+        for (size_t j = 0; j < m->noptions && used < sizeof names; j++) {
+            int w = snprintf(names + used, sizeof names - used, "%s%s.%s", j ? ", " : "",
+                             m->name, m->options[j].name);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        snprintf(err, errlen, "--set '%s': mode %s has no option '%s' (%s%s)", set, m->name,
+                 option, m->noptions ? "its options: " : "it has none", names);
+        return -1;
+    }
+    r->mode_args[mi].value[oi] = value;
+    return 0;
+}
+
+/* Every --set: UNIT.NAME=VALUE names a kernel's parameter (applied to the
+ * selected kernels' parameters) or a mode's option; a name that is both a
+ * kernel and a mode means the kernel. */
+static int apply_sets(struct pb_run *r, char *err, size_t errlen)
+{
+    const struct pb_run_opts *o = &r->o;
     for (size_t i = 0; i < o->nsets; i++) {
+        const char *set = o->sets[i];
         char buf[512];
-        if (snprintf(buf, sizeof buf, "%s", o->sets[i]) >= (int)sizeof buf) {
+        if (snprintf(buf, sizeof buf, "%s", set) >= (int)sizeof buf) {
             snprintf(err, errlen, "--set: value too long");
             return -1;
         }
         char *eq = strchr(buf, '=');
         char *dot = strchr(buf, '.');
         if (!eq || !dot || dot > eq) {
-            snprintf(err, errlen, "--set '%s': expected KERNEL.PARAM=VALUE", o->sets[i]);
+            snprintf(err, errlen, "--set '%s': expected KERNEL.PARAM=VALUE or MODE.OPTION=VALUE",
+                     set);
             return -1;
         }
         *eq = *dot = '\0';
+        const char *name = dot + 1, *value = set + (eq + 1 - buf);
         const struct pb_kernel *k = pb_kernel_find(buf);
         if (!k) {
-            snprintf(err, errlen, "--set '%s': unknown kernel '%.64s'", o->sets[i], buf);
+            const struct pb_mode *m = pb_mode_find(buf);
+            if (!m) {
+                snprintf(err, errlen, "--set '%s': unknown kernel or mode '%.64s' (see 'parbench "
+                         "list')", set, buf);
+                return -1;
+            }
+            if (set_mode_option(r, m, set, name, value, err, errlen) != 0)
+                return -1;
+            continue;
+        }
+        if (pb_param_index(k, name) < 0) {
+            snprintf(err, errlen, "--set '%s': kernel %s has no parameter '%s'", set, k->name,
+                     name);
             return -1;
         }
-        if (pb_param_index(k, dot + 1) < 0) {
-            snprintf(err, errlen, "--set '%s': kernel %s has no parameter '%s'", o->sets[i],
-                     k->name, dot + 1);
-            return -1;
-        }
-        for (size_t j = 0; j < np; j++)
-            if (p[j].k == k && pb_params_set(&p[j].params, k, dot + 1, eq + 1, err, errlen) != 0)
+        for (size_t j = 0; j < r->nbases; j++)
+            if (r->bases[j].k == k &&
+                pb_params_set(&r->bases[j].params, k, name, value, err, errlen) != 0)
                 return -1;
     }
     return 0;
 }
 
+/* Open every selected mode with its options, then hand each configuration its
+ * mode's state.  A refusal is a usage error: the options name something missing. */
+static int open_modes(struct pb_run *r, char *err, size_t errlen)
+{
+    for (size_t m = 0; m < r->o.nmodes; m++) {
+        const struct pb_mode *mode = r->o.modes[m];
+        r->mode_state[m] = NULL;
+        if (mode->open && mode->open(&r->mode_args[m], &r->mode_state[m], err, errlen) != 0)
+            return -1;
+        r->mode_open[m] = true;
+    }
+    for (size_t i = 0; i < r->ncfg; i++)
+        r->cfg[i].c.plan.state = r->mode_state[mode_index(r, r->cfg[i].c.mode)];
+    return 0;
+}
+
+void pb_run_close_modes(struct pb_run *r)
+{
+    for (size_t m = 0; m < r->o.nmodes; m++) {
+        if (!r->mode_open[m])
+            continue;
+        r->mode_open[m] = false;
+        if (r->o.modes[m]->close)
+            r->o.modes[m]->close(r->mode_state[m]);
+        r->mode_state[m] = NULL;
+    }
+}
+
 void pb_run_free(struct pb_run *r)
 {
+    pb_run_close_modes(r);
     for (size_t i = 0; i < r->ncfg; i++)
         pb_outcome_free(&r->cfg[i].o);
     free(r->cfg);
@@ -169,12 +249,12 @@ static int prepare_all(struct pb_run *r, char *err, size_t errlen)
 }
 
 /* Every configuration in the plain order: kernel, mode, workers, schedule;
- * serial once per kernel (one worker, no schedule). */
+ * a single-worker mode once per kernel (one worker, no schedule). */
 static int build_configs(struct pb_run *r, char *err, size_t errlen)
 {
     size_t most = 0;
     for (size_t m = 0; m < r->o.nmodes; m++)
-        most += strcmp(r->o.modes[m]->name, "serial") == 0 ? 1 : r->nworkers * r->o.nschedules;
+        most += r->o.modes[m]->single_worker ? 1 : r->nworkers * r->o.nschedules;
     most *= r->nbases;
     r->cfg = calloc(most ? most : 1, sizeof *r->cfg);
     r->prep = calloc(r->nbases * (r->nworkers + 1), sizeof *r->prep);
@@ -186,10 +266,10 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
     for (size_t i = 0; i < r->nbases; i++)
         for (size_t m = 0; m < r->o.nmodes; m++) {
             const struct pb_mode *mode = r->o.modes[m];
-            bool serial = strcmp(mode->name, "serial") == 0;
-            for (size_t wi = 0; wi < (serial ? 1 : r->nworkers); wi++)
-                for (size_t s = 0; s < (serial ? 1 : r->o.nschedules); s++) {
-                    unsigned workers = serial ? 1 : r->workers[wi];
+            bool single = mode->single_worker;
+            for (size_t wi = 0; wi < (single ? 1 : r->nworkers); wi++)
+                for (size_t s = 0; s < (single ? 1 : r->o.nschedules); s++) {
+                    unsigned workers = single ? 1 : r->workers[wi];
                     struct pb_prepared *p =
                         input_at(r, &r->bases[i], r->o.weak ? workers : 1, err, errlen);
                     struct pb_placement *pl = p ? plan_for(r, workers, err, errlen) : NULL;
@@ -202,7 +282,7 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
                         .base_params = r->o.weak ? p->base : &p->params,
                         .weak_scaling = r->o.weak, .scale = p->scale, .w = &p->w, .mode = mode,
                         .plan = {.workers = workers,
-                                 .schedule = serial ? PB_SCHED_STATIC : r->o.schedules[s],
+                                 .schedule = single ? PB_SCHED_STATIC : r->o.schedules[s],
                                  .chunk = r->o.chunk, .timeout_s = r->o.timeout_s,
                                  .placement = pl, .params = &p->params},
                         .place = &r->o.place, .warmup = (unsigned)r->o.warmup,
@@ -248,9 +328,11 @@ int pb_run_prepare(struct pb_run *r, char *err, size_t errlen)
         if (pb_params_init(&r->bases[i].params, r->bases[i].k, r->o.size, err, errlen) != 0)
             return PB_EXIT_USAGE;
     }
-    if (apply_sets(&r->o, r->bases, r->nbases, err, errlen) != 0)
+    if (apply_sets(r, err, errlen) != 0)
         return PB_EXIT_USAGE;
     if (build_configs(r, err, errlen) != 0)
+        return PB_EXIT_USAGE;
+    if (open_modes(r, err, errlen) != 0)
         return PB_EXIT_USAGE;
     int rc = pb_run_check_limits(r, err, errlen);
     return rc != 0 ? rc : prepare_all(r, err, errlen);

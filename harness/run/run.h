@@ -38,7 +38,7 @@ struct pb_run_opts {
     double timeout_s;
     struct pb_place_opts place;
     const char *outdir;
-    const char *sets[MAX_SETS];
+    const char *sets[MAX_SETS];        /* --set KERNEL.PARAM=VALUE and MODE.OPTION=VALUE */
     size_t nsets;
     unsigned long long seed;
     bool seed_given;
@@ -101,6 +101,10 @@ struct pb_run {
     size_t in_round;                  /* progress: configurations started in it */
     size_t last_config;               /* progress: the one running now */
     struct pb_leakcheck leaks;        /* descriptors and children, checked after every run */
+    /* Per selected mode, indexed like o.modes: */
+    struct pb_mode_args mode_args[MAX_MODES];   /* its --set MODE.OPTION=VALUE */
+    void *mode_state[MAX_MODES];      /* what its open() returned (plan.state); NULL without */
+    bool mode_open[MAX_MODES];        /* opened (or nothing to open) and not closed yet */
     uint64_t mem_need;                /* bytes the prepared inputs hold, as counted so far */
     uint64_t mem_avail;               /* what this process may still use (pb_run_check_limits) */
     char mem_source[160];             /* the limit that sets mem_avail */
@@ -108,14 +112,21 @@ struct pb_run {
 };
 
 /* Load the topology, list the worker counts, make every placement plan,
- * apply --set and --scaling, list the configurations (kernel, mode, workers,
- * schedule; serial once per kernel), check that their memory and processes fit
+ * apply --set (kernel parameters, mode options) and --scaling, list the
+ * configurations (kernel, mode, workers, schedule; a single-worker mode once per
+ * kernel), open every selected mode (its open() checks its options and sets up
+ * what lives across runs), check that memory and processes fit
  * (pb_run_check_limits), then prepare every kernel: every usage error is found
  * before any timed work, and a run too big for the machine before any prepare.
- * Returns 0, or a PB_EXIT_* status with `err`: PB_EXIT_USAGE for bad input,
- * PB_EXIT_MISSING when the machine lacks the memory or processes, PB_EXIT_FAIL
- * when the topology cannot be read. */
+ * Returns 0, or a PB_EXIT_* status with `err`: PB_EXIT_USAGE for bad input (a
+ * mode's open() refusing its options included), PB_EXIT_MISSING when the machine
+ * lacks the memory or processes, PB_EXIT_FAIL when the topology cannot be read.
+ * Whatever it opened is closed by pb_run_close_modes or pb_run_free. */
 int pb_run_prepare(struct pb_run *r, char *err, size_t errlen);
+
+/* Close every mode pb_run_prepare opened (their close() hooks), once: after the
+ * sweep, and from pb_run_free on every other way out. */
+void pb_run_close_modes(struct pb_run *r);
 
 /* run-limits.c: before any prepare, the memory every listed input will hold at once
  * (kernels' footprint hooks, summed over kernels and weak-scaling copies) against

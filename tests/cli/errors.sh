@@ -15,8 +15,13 @@ expect_error 2 "--workers: 'x' is not a whole number" run -w x
 expect_error 2 "--size: unknown size 'huge'" run -s huge
 expect_error 2 "--schedule: unknown schedule 'random'" run --schedule random
 expect_error 2 "--set 'primes.nope=1': kernel primes has no parameter 'nope'" run --set primes.nope=1
-expect_error 2 "--set 'warp.x=1': unknown kernel 'warp'" run --set warp.x=1
-expect_error 2 "--set 'primes': expected KERNEL.PARAM=VALUE" run --set primes
+expect_error 2 "--set 'warp.x=1': unknown kernel or mode 'warp'" run --set warp.x=1
+expect_error 2 "--set 'primes': expected KERNEL.PARAM=VALUE or MODE.OPTION=VALUE" run --set primes
+expect_error 2 "--set 'threads.nope=1': mode threads has no option 'nope' (it has none)" \
+    run -k primes -m threads --set threads.nope=1
+expect_error 2 "--set 'serial.x=1': mode serial is not selected (add it to -m)" \
+    run -k primes -m threads --set serial.x=1
+expect_error 2 "--size: unknown size 'huge' (tiny, small, medium, large)" run -s huge
 expect_error 2 "primes.hi=lots is not a valid whole number" run -k primes --set primes.hi=lots
 expect_error 2 "--reps: 0 is out of range" run --reps 0
 expect_error 2 "--timeout: 'soon' is not a number" run --timeout soon

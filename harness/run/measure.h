@@ -7,6 +7,7 @@
 #include "mode.h"
 #include "placement.h"
 #include "pb.h"
+#include "sweep.h"
 
 struct pb_config {
     const struct pb_kernel *kernel;
@@ -21,6 +22,7 @@ struct pb_config {
     unsigned warmup;            /* untimed runs first */
     unsigned reps;              /* timed runs (pb_measure only) */
     size_t order;               /* position in the sweep's first round */
+    const struct pb_facts *facts;   /* the mode's facts (mode->facts) for the record; NULL: none */
 };
 
 struct pb_outcome {
@@ -37,7 +39,7 @@ struct pb_outcome {
     struct pb_worker_stat *scratch;   /* per worker, the run in progress */
     unsigned *off_plan;          /* per worker, runs seen on a CPU outside its planned cpuset */
     uint64_t checksum;           /* FNV-1a of the first timed (validated) output */
-    const char *stop_reason;     /* why repetitions stopped (pb_stop_reason_name), "" if unknown */
+    enum pb_stop_reason stop;    /* why repetitions stopped; PB_STOP_NONE while running */
     double spent_s;              /* clock time of the timed runs, validation included */
 };
 

@@ -133,7 +133,7 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
         cJSON_ArrayForEach(rec, records)
             if (valid(rec) && same_group(g, rec))
                 add_points(rec, p, t, &n);
-        rc = pb_amdahl_fit(p, t, n, &fit);
+        rc = pb_amdahl_fit(p, t, n, NAN, &fit);
     }
     free(p);
     free(t);

@@ -1,12 +1,17 @@
-/* Load and validate a results.json (schema 1 or 2) into C structs. */
+/* Load and validate a results.json (schema 1 or 2) into C structs; a
+ * record's fields are schema.def's. */
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fsutil.h"
+#include "mode.h"
 #include "resultsfile.h"
+#include "schema.h"
 
 /* Where a field lives, for messages: "results[3]" or "system" or "" (top level). */
 struct where {
@@ -200,50 +205,168 @@ static int load_preflight(struct pb_rfile *rf, struct where *w)
     return 0;
 }
 
+/* The record's fields as the reader sees them (schema.def): where each is kept
+ * in struct pb_rf_record, RF_NONE for fields only type-checked. */
+struct rf_field {
+    const char *key;
+    enum pb_field_type type;
+    bool required;
+    size_t off;
+};
+
+#define REQ true
+#define OPT false
+#define RF(member) offsetof(struct pb_rf_record, member)
+#define RF_NONE SIZE_MAX
+
+static const struct rf_field record_fields[] = {
+#define PB_RECORD_FIELD(key, type, unit, req, rf, value, doc) {#key, type, req, rf},
+#include "schema.def"
+};
+static const struct rf_field placement_fields[] = {
+#define PB_PLACEMENT_FIELD(key, type, unit, rf, value, doc) {#key, type, false, rf},
+#include "schema.def"
+};
+static const struct rf_field worker_fields[] = {
+#define PB_WORKER_FIELD(key, type, unit, value, doc) {#key, type, false, RF_NONE},
+#include "schema.def"
+};
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+/* Check field `f` of `o` against its type and, unless `base` is NULL or the
+ * field is RF_NONE, store it in the struct at `base`: strings as const char *
+ * ("" when absent), numbers as double (NAN), booleans as bool (false), arrays
+ * and objects as const cJSON * (NULL). */
+static int read_field(struct where *w, const cJSON *o, const struct rf_field *f, void *base)
+{
+    void *dst = base && f->off != RF_NONE ? (char *)base + f->off : NULL;
+    const char *s;
+    double d;
+    int b;
+    const cJSON *j = NULL, *e;
+    switch (f->type) {
+    case PB_FT_STR:
+        if (get_str(w, o, f->key, f->required, &s))
+            return -1;
+        if (dst)
+            *(const char **)dst = s;
+        return 0;
+    case PB_FT_NUM:
+    case PB_FT_NUM_NULL:
+        if (get_num(w, o, f->key, f->required, &d))
+            return -1;
+        if (dst)
+            *(double *)dst = d;
+        return 0;
+    case PB_FT_BOOL:
+        if (get_bool(w, o, f->key, f->required, &b))
+            return -1;
+        if (dst)
+            *(bool *)dst = b == 1;
+        return 0;
+    case PB_FT_NUMS:
+        if (get_array(w, o, f->key, f->required, cJSON_IsNumber, "a number", &j))
+            return -1;
+        break;
+    case PB_FT_STRS:
+        if (get_array(w, o, f->key, f->required, cJSON_IsString, "a string", &j))
+            return -1;
+        break;
+    case PB_FT_OBJS:
+        if (get_array(w, o, f->key, f->required, cJSON_IsObject, "an object", &j))
+            return -1;
+        break;
+    case PB_FT_OBJ:
+    case PB_FT_STRMAP:
+        if (get_obj(w, o, f->key, f->required, &j))
+            return -1;
+        if (f->type == PB_FT_STRMAP && j) {
+            cJSON_ArrayForEach(e, j) {
+                if (!cJSON_IsString(e))
+                    return fail(w, f->key, "%.60s: expected a string", e->string ? e->string : "?");
+            }
+        }
+        break;
+    }
+    if (dst)
+        *(const cJSON **)dst = j;
+    return 0;
+}
+
+/* Every field of `fields` with required == `required`, in order. */
+static int read_fields(struct where *w, const cJSON *o, const struct rf_field *fields, size_t n,
+                       bool required, void *base)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fields[i].required == required && read_field(w, o, &fields[i], base))
+            return -1;
+    return 0;
+}
+
+/* Append `fmt` to the location in messages; returns where to cut it back. */
+__attribute__((format(printf, 2, 3))) static size_t enter(struct where *w, const char *fmt, ...)
+{
+    size_t n = strlen(w->at);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->at + n, sizeof w->at - n, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* placement: its fields, and those of every placement.workers[i]. */
+static int load_placement(struct where *w, struct pb_rf_record *r)
+{
+    size_t cut = enter(w, ".placement");
+    if (read_fields(w, r->placement, placement_fields, COUNT(placement_fields), false, r))
+        return -1;
+    size_t i = 0;
+    const cJSON *ws;
+    cJSON_ArrayForEach(ws, r->placement_workers) {
+        size_t cut2 = enter(w, ".workers[%zu]", i++);
+        if (read_fields(w, ws, worker_fields, COUNT(worker_fields), false, NULL))
+            return -1;
+        w->at[cut2] = '\0';
+    }
+    w->at[cut] = '\0';
+    return 0;
+}
+
+/* The traits of records from before they were written: the mode's, by name,
+ * when this parbench knows the mode, else "" and false. */
+static void derive_traits(struct pb_rf_record *r)
+{
+    const struct pb_mode *m = pb_mode_find(r->mode);
+    r->worker_kind = m ? pb_worker_kind_name(m->worker) : "";
+    r->output_path = m ? pb_output_path_name(m->output) : "";
+    r->runtime = m ? pb_runtime_name(m->runtime) : "";
+    r->single_worker = m && m->single_worker;
+}
+
 static int load_record(struct where *w, const cJSON *o, struct pb_rf_record *r)
 {
     if (!cJSON_IsObject(o))
         return fail(w, "", "expected an object");
+    /* The required fields first (their absence is the likelier problem), then
+     * what their values must satisfy, then every optional field. */
+    if (read_fields(w, o, record_fields, COUNT(record_fields), true, r))
+        return -1;
     double workers;
-    const cJSON *times, *pl;
-    if (get_str(w, o, "kernel", true, &r->kernel) ||
-        get_str(w, o, "params_text", true, &r->params_text) ||
-        get_str(w, o, "mode", true, &r->mode) || get_num(w, o, "workers", true, &workers) ||
-        get_str(w, o, "schedule", true, &r->schedule) ||
-        get_array(w, o, "times_s", true, cJSON_IsNumber, "a number", &times) ||
-        get_num(w, o, "median_s", true, &r->median_s))
-        return -1;
-    int valid;
-    if (get_bool(w, o, "valid", true, &valid))
-        return -1;
-    r->valid = valid == 1;
+    const cJSON *times;
+    get_num(w, o, "workers", true, &workers);
+    get_array(w, o, "times_s", true, cJSON_IsNumber, "a number", &times);
     if (workers < 1 || workers > 1048576 || workers != floor(workers))
         return fail(w, "workers", "expected a whole number from 1 to 1048576, not %g", workers);
     r->workers = (unsigned)workers;
     if (r->median_s < 0)
         return fail(w, "median_s", "negative time %g", r->median_s);
-    if (get_str(w, o, "size", false, &r->size) || get_num(w, o, "chunk", false, &r->chunk) ||
-        get_num(w, o, "min_s", false, &r->min_s) || get_num(w, o, "mean_s", false, &r->mean_s) ||
-        get_num(w, o, "stddev_s", false, &r->stddev_s) || get_num(w, o, "cv", false, &r->cv) ||
-        get_num(w, o, "ci_low_s", false, &r->ci_low_s) ||
-        get_num(w, o, "ci_high_s", false, &r->ci_high_s) ||
-        get_num(w, o, "throughput", false, &r->throughput) ||
-        get_num(w, o, "work", false, &r->work) || get_str(w, o, "unit", false, &r->unit) ||
-        get_num(w, o, "speedup", false, &r->speedup) ||
-        get_num(w, o, "efficiency", false, &r->efficiency) ||
-        get_num(w, o, "speedup_ci_low", false, &r->speedup_ci_low) ||
-        get_num(w, o, "speedup_ci_high", false, &r->speedup_ci_high) ||
-        get_num(w, o, "imbalance", false, &r->imbalance) ||
-        get_num(w, o, "karp_flatt", false, &r->karp_flatt) ||
-        get_num(w, o, "cpu_util", false, &r->cpu_util) ||
-        get_str(w, o, "status", false, &r->status) || get_str(w, o, "error", false, &r->error) ||
-        get_str(w, o, "stop_reason", false, &r->stop_reason) ||
-        get_str(w, o, "scaling", false, &r->scaling) ||
-        get_array(w, o, "warnings", false, cJSON_IsString, "a string", &r->warnings) ||
-        get_obj(w, o, "placement", false, &pl))
+    if (read_fields(w, o, record_fields, COUNT(record_fields), false, r))
         return -1;
     if (!r->status[0])
-        r->status = r->valid ? "ok" : "failed";
+        r->status = pb_record_status_name(r->valid ? PB_STATUS_OK : PB_STATUS_FAILED);
+    if (!r->worker_kind[0])
+        derive_traits(r);
     r->ntimes = (size_t)cJSON_GetArraySize(times);
     r->times_s = calloc(r->ntimes ? r->ntimes : 1, sizeof *r->times_s);
     if (!r->times_s)
@@ -256,14 +379,7 @@ static int load_record(struct where *w, const cJSON *o, struct pb_rf_record *r)
         r->times_s[i++] = t->valuedouble;
     }
     r->bind = r->policy = "";
-    if (pl) {
-        size_t n = strlen(w->at);
-        snprintf(w->at + n, sizeof w->at - n, ".placement");
-        if (get_str(w, pl, "bind", false, &r->bind) || get_str(w, pl, "policy", false, &r->policy))
-            return -1;
-        w->at[n] = '\0';
-    }
-    return 0;
+    return r->placement ? load_placement(w, r) : 0;
 }
 
 static int load_records(struct pb_rfile *rf, struct where *w)

@@ -39,6 +39,17 @@ struct pb_field {
 extern const struct pb_field pb_record_fields[];
 extern const size_t pb_nrecord_fields;
 
+/* The top-level record fields by name, in pb_record_fields' order. */
+enum pb_field_id {
+#define PB_RECORD_FIELD(key, type, unit, req, rf, value, doc) PB_F_##key,
+#include "schema.def"
+    PB_F_TOP_LEVEL   /* how many */
+};
+
+/* The JSON key of top-level record field `key`, so that code reading records
+ * back spells no key a compiler cannot check: PB_KEY(median_s) is "median_s". */
+#define PB_KEY(field) (pb_record_fields[PB_F_##field].key)
+
 /* The field at `path`, or NULL. */
 const struct pb_field *pb_field_find(const char *path);
 

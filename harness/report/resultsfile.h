@@ -42,7 +42,7 @@ struct pb_rf_record {
     bool single_worker;
     const cJSON *mode_facts;       /* object of strings, or NULL */
     const cJSON *placement;        /* object, or NULL */
-    const cJSON *placement_workers;   /* placement.workers: array of objects (host, cpus, ...), or NULL */
+    const cJSON *placement_workers;   /* placement.workers: array of objects (host, ...), or NULL */
 };
 
 struct pb_rf_fit {                 /* analysis[]: Amdahl fit of one series */

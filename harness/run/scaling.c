@@ -31,7 +31,8 @@ static bool same(const cJSON *a, const cJSON *b, const char *key)
 /* Same kernel, same parameters before weak scaling, same scaling. */
 static bool same_problem(const cJSON *a, const cJSON *b)
 {
-    return same(a, b, PB_KEY(kernel)) && same(a, b, PB_KEY(base_params_text)) && same(a, b, PB_KEY(scaling));
+    return same(a, b, PB_KEY(kernel)) && same(a, b, PB_KEY(base_params_text)) &&
+           same(a, b, PB_KEY(scaling));
 }
 
 /* Whether record o ran at one worker and is valid, for rec's problem. */
@@ -87,7 +88,7 @@ static void update_record(const cJSON *records, cJSON *rec)
         if (base) {
             double brate = pb_json_num(base, PB_KEY(work)) / pb_json_num(base, PB_KEY(median_s));
             sp = rate / brate;
-            /* The CI of the speedup from this record's CI (the baseline's median taken as exact). */
+            /* The speedup's CI from this record's CI (the baseline's median taken as exact). */
             sp_lo = work / pb_json_num(rec, PB_KEY(ci_high_s)) / brate;
             sp_hi = work / pb_json_num(rec, PB_KEY(ci_low_s)) / brate;
         }
@@ -140,7 +141,8 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
     const cJSON *rec, *at_max = NULL;
     cJSON_ArrayForEach(rec, records)
         if (valid(rec) && same_group(g, rec)) {
-            cap += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(times_s)));
+            const cJSON *times = cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(times_s));
+            cap += (size_t)cJSON_GetArraySize(times);
             nrec++;
             if (!at_max || pb_json_num(rec, PB_KEY(workers)) > pb_json_num(at_max, PB_KEY(workers)))
                 at_max = rec;

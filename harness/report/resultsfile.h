@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-/* The newest schema this reader understands (results/SCHEMA-DRAFT.md). */
+/* The newest schema this reader understands (results/README.md). */
 #define PB_RF_MAX_SCHEMA 2
 /* Refuse files larger than this rather than exhaust memory. */
 #define PB_RF_MAX_BYTES ((size_t)512 << 20)

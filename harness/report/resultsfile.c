@@ -355,13 +355,14 @@ static int load_record(struct where *w, const cJSON *o, struct pb_rf_record *r)
         return -1;
     double workers;
     const cJSON *times;
-    get_num(w, o, "workers", true, &workers);
-    get_array(w, o, "times_s", true, cJSON_IsNumber, "a number", &times);
+    get_num(w, o, PB_KEY(workers), true, &workers);
+    get_array(w, o, PB_KEY(times_s), true, cJSON_IsNumber, "a number", &times);
     if (workers < 1 || workers > 1048576 || workers != floor(workers))
-        return fail(w, "workers", "expected a whole number from 1 to 1048576, not %g", workers);
+        return fail(w, PB_KEY(workers), "expected a whole number from 1 to 1048576, not %g",
+                    workers);
     r->workers = (unsigned)workers;
     if (r->median_s < 0)
-        return fail(w, "median_s", "negative time %g", r->median_s);
+        return fail(w, PB_KEY(median_s), "negative time %g", r->median_s);
     if (read_fields(w, o, record_fields, COUNT(record_fields), false, r))
         return -1;
     if (!r->status[0])
@@ -371,12 +372,12 @@ static int load_record(struct where *w, const cJSON *o, struct pb_rf_record *r)
     r->ntimes = (size_t)cJSON_GetArraySize(times);
     r->times_s = calloc(r->ntimes ? r->ntimes : 1, sizeof *r->times_s);
     if (!r->times_s)
-        return fail(w, "times_s", "out of memory");
+        return fail(w, PB_KEY(times_s), "out of memory");
     size_t i = 0;
     const cJSON *t;
     cJSON_ArrayForEach(t, times) {
         if (t->valuedouble < 0)
-            return fail(w, "times_s", "negative time %g", t->valuedouble);
+            return fail(w, PB_KEY(times_s), "negative time %g", t->valuedouble);
         r->times_s[i++] = t->valuedouble;
     }
     r->bind = r->policy = "";

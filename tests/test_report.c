@@ -3,9 +3,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "fmtnum.h"
+#include "mode.h"
 #include "report-stats.h"
 #include "resultsfile.h"
 #include "textbuf.h"
@@ -160,6 +162,20 @@ static void test_load(const char *fixtures)
     CHECK(rf.method.present && rf.preflight.present);
     CHECK_EQ_U(rf.rec[2].workers, 2);
     CHECK_EQ_U(rf.rec[0].ntimes, 6);
+    CHECK(rf.rec[0].valid);
+    CHECK_STR(rf.rec[0].status, "ok");
+    CHECK_STR(rf.rec[0].bind, "core");
+    CHECK(cJSON_GetArraySize(rf.rec[0].placement_workers) == 1);
+    /* A file from before the traits were recorded: they come from the mode's descriptor. */
+    const struct pb_mode *m = pb_mode_find(rf.rec[0].mode);
+    CHECK(m != NULL);
+    if (m) {
+        CHECK_STR(rf.rec[0].worker_kind, pb_worker_kind_name(m->worker));
+        CHECK_STR(rf.rec[0].output_path, pb_output_path_name(m->output));
+        CHECK_STR(rf.rec[0].runtime, pb_runtime_name(m->runtime));
+        CHECK(rf.rec[0].single_worker == m->single_worker);
+    }
+    CHECK(rf.rec[0].mode_facts == NULL);
     pb_rfile_free(&rf);
 
     /* Schema 1: the schema-2 fields read as absent. */
@@ -190,8 +206,76 @@ static void test_load(const char *fixtures)
     }
 }
 
+/* Load `json` written to a temp file; 0 or -1 with err. */
+static int load_text(const char *json, struct pb_rfile *rf, char *err, size_t errlen)
+{
+    char path[] = "/tmp/pb-test-report-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    fputs(json, f);
+    fclose(f);
+    int rc = pb_rfile_load(rf, path, err, errlen);
+    unlink(path);
+    return rc;
+}
+
+/* The fields added to schema 2 since it first shipped: read as written, checked by type. */
+static void test_new_fields(void)
+{
+    static const char head[] =
+        "{\"schema\": 2, \"system\": {\"host\": \"h\", \"cpu_model\": \"\", \"cores\": 1, "
+        "\"pus\": 1}, \"results\": [{\"kernel\": \"k\", \"params_text\": \"\", "
+        "\"mode\": \"made-up\", \"workers\": 1, \"schedule\": \"static\", \"times_s\": [1], "
+        "\"median_s\": 1, \"valid\": true, ";
+    char json[2048], err[1024];
+    struct pb_rfile rf;
+    snprintf(json, sizeof json, "%s%s", head,
+             "\"worker_kind\": \"process\", \"output_path\": \"copied\", \"runtime\": \"python\", "
+             "\"single_worker\": true, \"mode_facts\": {\"mapping\": \"by core\"}, "
+             "\"placement\": {\"workers\": [{\"worker\": 0, \"host\": \"node2\"}]}}]}");
+    CHECK(load_text(json, &rf, err, sizeof err) == 0);
+    if (rf.nrec == 1) {
+        const struct pb_rf_record *r = &rf.rec[0];
+        CHECK_STR(r->worker_kind, "process");
+        CHECK_STR(r->output_path, "copied");
+        CHECK_STR(r->runtime, "python");
+        CHECK(r->single_worker);
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r->mode_facts, "mapping")), "by core");
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(
+                      cJSON_GetArrayItem(r->placement_workers, 0), "host")), "node2");
+        pb_rfile_free(&rf);
+    }
+    /* A mode this parbench does not know, without traits: "" and false. */
+    snprintf(json, sizeof json, "%s%s", head, "\"status\": \"ok\"}]}");
+    CHECK(load_text(json, &rf, err, sizeof err) == 0);
+    if (rf.nrec == 1) {
+        CHECK_STR(rf.rec[0].worker_kind, "");
+        CHECK(!rf.rec[0].single_worker);
+        pb_rfile_free(&rf);
+    }
+    static const struct {
+        const char *tail, *msg;
+    } bad[] = {
+        {"\"mode_facts\": {\"ranks\": 4}}]}", "results[0].mode_facts: ranks: expected a string"},
+        {"\"placement\": {\"workers\": [{\"host\": 7}]}}]}",
+         "results[0].placement.workers[0].host: expected a string"},
+        {"\"single_worker\": \"yes\"}]}", "results[0].single_worker: expected true or false"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(json, sizeof json, "%s%s", head, bad[i].tail);
+        CHECK(load_text(json, &rf, err, sizeof err) == -1);
+        if (!strstr(err, bad[i].msg)) {
+            fprintf(stderr, "got '%s', want '%s'\n", err, bad[i].msg);
+            pb_check_failures++;
+        }
+    }
+}
+
 int main(void)
 {
+    test_new_fields();
     test_mann_whitney();
     test_median_ci();
     test_amdahl();

@@ -1,23 +1,31 @@
 /* Scaling analysis on synthetic records: speedups, relative speedups,
  * Karp–Flatt, weak-scaling efficiency and the Amdahl fit, without timing. */
 #include <math.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "check.h"
 #include "scaling.h"
 
-/* A record as pb_results_add writes it, with every timing equal to `t`. */
+/* A record as pb_results_add writes it, with every timing equal to `t`.  Mode
+ * names are made up: what makes a baseline is single_worker (a mode whose name
+ * begins with "one") and the runtime (one whose name ends in "-py" is Python). */
 static cJSON *record(cJSON *records, const char *mode, int workers, double t, double work,
                      const char *scaling, const char *params)
 {
+    size_t len = strlen(mode);
+    bool py = len > 3 && strcmp(mode + len - 3, "-py") == 0;
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "kernel", "primes");
     cJSON_AddStringToObject(r, "params_text", params);
     cJSON_AddStringToObject(r, "base_params_text", strcmp(scaling, "weak") ? params : "hi=100");
     cJSON_AddStringToObject(r, "mode", mode);
     cJSON_AddNumberToObject(r, "workers", workers);
-    cJSON_AddStringToObject(r, "schedule", strcmp(mode, "serial") ? "dynamic" : "static");
+    cJSON_AddStringToObject(r, "runtime", py ? "python" : "c");
+    cJSON_AddBoolToObject(r, "single_worker", strncmp(mode, "one", 3) == 0);
+    cJSON_AddStringToObject(r, "schedule", strncmp(mode, "one", 3) ? "dynamic" : "static");
     cJSON_AddStringToObject(r, "scaling", scaling);
     double times[6] = {t, t, t, t, t, t};
     cJSON_AddItemToObject(r, "times_s", cJSON_CreateDoubleArray(times, 6));
@@ -40,13 +48,13 @@ static double num(const cJSON *r, const char *key)
 static void test_strong(void)
 {
     cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
-    /* threads costs 10% over serial at one worker and follows Amdahl with f = 0.2 from there. */
+    /* pool costs 10% over the baseline at one worker and follows Amdahl with f = 0.2 from there. */
     const double ts = 1.0, t1 = 1.1;
-    cJSON *s = record(records, "serial", 1, ts, 100, "strong", "hi=100");
-    cJSON *r1 = record(records, "threads", 1, t1, 100, "strong", "hi=100");
-    cJSON *r2 = record(records, "threads", 2, t1 * (0.2 + 0.8 / 2), 100, "strong", "hi=100");
-    cJSON *r4 = record(records, "threads", 4, t1 * (0.2 + 0.8 / 4), 100, "strong", "hi=100");
-    cJSON *other = record(records, "threads", 2, 0.1, 10, "strong", "hi=10");   /* another problem */
+    cJSON *s = record(records, "onebase", 1, ts, 100, "strong", "hi=100");
+    cJSON *r1 = record(records, "pool", 1, t1, 100, "strong", "hi=100");
+    cJSON *r2 = record(records, "pool", 2, t1 * (0.2 + 0.8 / 2), 100, "strong", "hi=100");
+    cJSON *r4 = record(records, "pool", 4, t1 * (0.2 + 0.8 / 4), 100, "strong", "hi=100");
+    cJSON *other = record(records, "pool", 2, 0.1, 10, "strong", "hi=10");   /* another problem */
     pb_scaling_update(records, analysis);
 
     CHECK_NEAR(num(s, "speedup"), 1, 1e-12);
@@ -60,9 +68,9 @@ static void test_strong(void)
     CHECK_NEAR(num(r4, "efficiency_rel"), 1 / 0.4 / 4, 1e-12);
     CHECK(isnan(num(r1, "karp_flatt")));
     CHECK_NEAR(num(r4, "karp_flatt"), (t1 * 0.4 / ts - 0.25) / 0.75, 1e-12);
-    CHECK(isnan(num(other, "speedup")));   /* no serial record for hi=10 */
+    CHECK(isnan(num(other, "speedup")));   /* no baseline record for hi=10 */
 
-    /* One fit, threads over 1, 2, 4 workers: f = 0.2 and T1 = 1.1 exactly. */
+    /* One fit, pool over 1, 2, 4 workers: f = 0.2 and T1 = 1.1 exactly. */
     CHECK_EQ_U(cJSON_GetArraySize(analysis), 1);
     const cJSON *a = cJSON_GetArrayItem(analysis, 0);
     CHECK_NEAR(num(a, "amdahl_serial_fraction"), 0.2, 1e-9);
@@ -86,13 +94,35 @@ static void test_strong(void)
     cJSON_Delete(analysis);
 }
 
+/* A Python series is measured against the Python baseline, not the C one. */
+static void test_runtimes(void)
+{
+    cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
+    cJSON *c1 = record(records, "onebase", 1, 1.0, 100, "strong", "hi=100");
+    cJSON *py1 = record(records, "onebase-py", 1, 20.0, 100, "strong", "hi=100");
+    cJSON *py4 = record(records, "pool-py", 4, 8.0, 100, "strong", "hi=100");
+    cJSON *c4 = record(records, "pool", 4, 0.5, 100, "strong", "hi=100");
+    pb_scaling_update(records, analysis);
+    CHECK_NEAR(num(c1, "speedup"), 1, 1e-12);
+    CHECK_NEAR(num(py1, "speedup"), 1, 1e-12);
+    CHECK_NEAR(num(py4, "speedup"), 2.5, 1e-12);
+    CHECK_NEAR(num(c4, "speedup"), 2, 1e-12);
+    /* Without a baseline of its runtime there is no speedup, even with another's. */
+    cJSON_DeleteItemFromArray(records, 1);
+    pb_scaling_update(records, analysis);
+    CHECK(isnan(num(py4, "speedup")));
+    CHECK_NEAR(num(c4, "speedup"), 2, 1e-12);
+    cJSON_Delete(records);
+    cJSON_Delete(analysis);
+}
+
 static void test_weak(void)
 {
     cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
     /* Twice the work in 1.25 times the time at two workers: efficiency 2/1.25/2 = 0.8. */
-    cJSON *s = record(records, "serial", 1, 1.0, 100, "weak", "hi=100");
-    cJSON *r1 = record(records, "threads", 1, 1.0, 100, "weak", "hi=100");
-    cJSON *r2 = record(records, "threads", 2, 1.25, 200, "weak", "hi=200");
+    cJSON *s = record(records, "onebase", 1, 1.0, 100, "weak", "hi=100");
+    cJSON *r1 = record(records, "pool", 1, 1.0, 100, "weak", "hi=100");
+    cJSON *r2 = record(records, "pool", 2, 1.25, 200, "weak", "hi=200");
     pb_scaling_update(records, analysis);
     CHECK_NEAR(num(s, "efficiency"), 1, 1e-12);
     CHECK_NEAR(num(r1, "efficiency"), 1, 1e-12);
@@ -108,6 +138,7 @@ static void test_weak(void)
 int main(void)
 {
     test_strong();
+    test_runtimes();
     test_weak();
     CHECK_DONE();
 }

@@ -2,6 +2,7 @@
  * the median, MAD outliers, Karp–Flatt and the Amdahl fit. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "check.h"
 #include "stats.h"
@@ -73,6 +74,59 @@ static void test_ci_ranks(void)
     CHECK_NEAR(s.median, 15.5, 0);
 }
 
+/* The median CI where the old report-side code (2^-n in linear space) underflowed
+ * from n = 1075 and gave an inverted interval; --reps accepts up to 100,000.
+ * Reference values computed independently with Python's exact integers:
+ *   S = sum(math.comb(n, j) for j in range(k + 1)); float(Fraction(S, 2**n))
+ * and k = the largest with 40 * S <= 2**n (P(B <= k) <= 2.5%) and k <= (n - 2) // 2,
+ * found by an exact integer recurrence over n; that recurrence's k matched
+ * pb_median_ci_ranks for every n from 1 to 100,000 when this test was written. */
+static void test_ci_exact(void)
+{
+    static const struct {
+        size_t n, k;                 /* CI [x(k+1), x(n-k)], 1-based */
+        double cdf_k, cdf_k1;        /* P(B <= k) <= 2.5% < P(B <= k + 1) */
+    } ref[] = {
+        {30, 9, 0.02138697262853384, 0.04936857335269451},
+        {2000, 955, 0.023276410245891905, 0.025851105410910725},
+        {100000, 49689, 0.024777857334762465, 0.025147028677331814},
+    };
+    size_t lo, hi;
+    CHECK(!pb_median_ci_ranks(5, 0.95, &lo, &hi));
+    CHECK_NEAR(pb_binom_half_cdf(5, 0), 1.0 / 32, 1e-15);   /* 3.1% > 2.5%: no k works */
+    for (size_t i = 0; i < sizeof ref / sizeof *ref; i++) {
+        size_t n = ref[i].n, k = ref[i].k;
+        CHECK(pb_median_ci_ranks(n, 0.95, &lo, &hi));
+        CHECK_EQ_U(lo, k);
+        CHECK_EQ_U(hi, n - 1 - k);
+        CHECK_NEAR(pb_binom_half_cdf(n, k) / ref[i].cdf_k, 1, 1e-9);
+        CHECK_NEAR(pb_binom_half_cdf(n, k + 1) / ref[i].cdf_k1, 1, 1e-9);
+        /* Symmetry: P(B <= n - k - 1) = 1 - P(B <= k). */
+        CHECK_NEAR(pb_binom_half_cdf(n, n - k - 1), 1 - ref[i].cdf_k, 1e-9);
+    }
+    CHECK_NEAR(pb_binom_half_cdf(7, 7), 1, 0);
+
+    /* On samples: n = 100,000 values 1..n reversed; the CI is [k + 1, n - k], around the median. */
+    enum { N = 100000 };
+    double *x = malloc(N * sizeof *x);
+    CHECK(x != NULL);
+    if (!x)
+        return;
+    for (size_t i = 0; i < N; i++)
+        x[i] = (double)(N - i);
+    double a, b;
+    CHECK(pb_median_ci(x, N, &a, &b));
+    CHECK_NEAR(a, 49690, 0);
+    CHECK_NEAR(b, 50311, 0);
+    CHECK(a <= pb_median(x, N) && pb_median(x, N) <= b);
+    CHECK(pb_median_ci(x, 2000, &a, &b));   /* 100000 .. 98001 */
+    CHECK_NEAR(a, 98000 + 956, 0);
+    CHECK_NEAR(b, 98000 + 2000 - 955, 0);
+    CHECK(!pb_median_ci(x, 5, &a, &b));
+    CHECK(isnan(a) && isnan(b));
+    free(x);
+}
+
 static void test_outliers(void)
 {
     /* median 10.025; |x - m| sorted .025 .025 .075 .075 .125 2.975: MAD .075,
@@ -127,7 +181,7 @@ static void test_amdahl(void)
             t[n] = 2.0 * (0.1 + 0.9 / counts[i]);
         }
     struct pb_amdahl fit;
-    CHECK(pb_amdahl_fit(p, t, n, &fit) == 0);
+    CHECK(pb_amdahl_fit(p, t, n, NAN, &fit) == 0);
     CHECK_NEAR(fit.f, 0.1, 1e-6);
     CHECK_NEAR(fit.t1_s, 2.0, 1e-9);
     CHECK_NEAR(fit.f_stderr, 0, 1e-9);
@@ -140,27 +194,40 @@ static void test_amdahl(void)
         double u = (double)(pb_splitmix64(&state) >> 11) / 9007199254740992.0;   /* [0, 1) */
         t[i] *= 1 + 0.03 * (2 * u - 1);
     }
-    CHECK(pb_amdahl_fit(p, t, n, &fit) == 0);
+    CHECK(pb_amdahl_fit(p, t, n, NAN, &fit) == 0);
     CHECK(fit.f_stderr > 0 && fit.f_stderr < 0.02);
     CHECK_NEAR(fit.f, 0.1, 0.02);
     CHECK(fabs(fit.f - 0.1) < 4 * fit.f_stderr);
 
     /* Two timings are an exact fit with nothing left to estimate an error. */
     const double p2[] = {1, 4}, t2[] = {1.0, 0.325};   /* f = 0.1 */
-    CHECK(pb_amdahl_fit(p2, t2, 2, &fit) == 0);
+    CHECK(pb_amdahl_fit(p2, t2, 2, NAN, &fit) == 0);
     CHECK_NEAR(fit.f, 0.1, 1e-12);
     CHECK(isnan(fit.f_stderr));
 
+    /* T1 known (a report's fit of speedups over a baseline): through the origin,
+     * the p = 1 timings left out as they say nothing about f. */
+    const double p3[] = {1, 2, 4, 8}, t3[] = {2.0, 1.1, 0.65, 0.425};   /* 2 (0.1 + 0.9 / p) */
+    CHECK(pb_amdahl_fit(p3, t3, 4, 2.0, &fit) == 0);
+    CHECK_NEAR(fit.f, 0.1, 1e-12);
+    CHECK_NEAR(fit.t1_s, 2.0, 0);
+    CHECK_NEAR(fit.f_stderr, 0, 1e-9);
+    CHECK_EQ_U(fit.samples, 3);
+    CHECK_EQ_U(fit.points, 3);
+    CHECK(pb_amdahl_fit(p3, t3, 1, 2.0, &fit) != 0);   /* only p = 1 */
+    CHECK(pb_amdahl_fit(p3, t3, 4, 0, &fit) != 0);     /* T1 must be positive */
+
     /* One worker count cannot separate f from T1. */
     const double p1[] = {2, 2, 2}, t1[] = {1, 1.1, 0.9};
-    CHECK(pb_amdahl_fit(p1, t1, 3, &fit) != 0);
-    CHECK(pb_amdahl_fit(p1, t1, 0, &fit) != 0);
+    CHECK(pb_amdahl_fit(p1, t1, 3, NAN, &fit) != 0);
+    CHECK(pb_amdahl_fit(p1, t1, 0, NAN, &fit) != 0);
 }
 
 int main(void)
 {
     test_summary();
     test_ci_ranks();
+    test_ci_exact();
     test_outliers();
     test_karp_flatt();
     test_amdahl();

@@ -1,9 +1,11 @@
-/* Mann–Whitney U, order-statistic median CI and Amdahl fit for report/compare. */
+/* Mann–Whitney U for report/compare, and the report layer's names for the
+ * median CI and the Amdahl fit, which are stats.c's (the one statistics module). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report-stats.h"
+#include "stats.h"
 
 struct tagged {
     double v;
@@ -13,12 +15,6 @@ struct tagged {
 static int cmp_tagged(const void *x, const void *y)
 {
     double a = ((const struct tagged *)x)->v, b = ((const struct tagged *)y)->v;
-    return (a > b) - (a < b);
-}
-
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
     return (a > b) - (a < b);
 }
 
@@ -121,58 +117,27 @@ double pb_rs_mwu_min_p(size_t na, size_t nb)
 
 bool pb_rs_median_ci(const double *x, size_t n, double *lo, double *hi)
 {
-    *lo = *hi = NAN;
-    if (n < 6)
-        return false;
-    /* Largest k with P(Bin(n, 1/2) <= k - 1) <= 0.025: the CI is [x(k), x(n-k+1)]. */
-    double pk = pow(0.5, (double)n), cdf = 0;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        cdf += pk;                       /* P(B <= i) */
-        if (cdf > 0.025)
-            break;
-        k = i + 1;
-        pk = pk * (double)(n - i) / (double)(i + 1);
-    }
-    if (k == 0)
-        return false;
-    double *s = malloc(n * sizeof *s);
-    if (!s)
-        return false;
-    memcpy(s, x, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
-    *lo = s[k - 1];
-    *hi = s[n - k];
-    free(s);
-    return true;
+    return pb_median_ci(x, n, lo, hi);
 }
 
 size_t pb_rs_amdahl_fit(const double *workers, const double *speedup, size_t n, double *f,
-                     double *f_stderr)
+                        double *f_stderr)
 {
+    /* A speedup over the baseline is the time in units of the baseline's: fit
+     * t = 1 / speedup with T1 known to be 1 (report-series.c's fallback when a
+     * file has no analysis[] fit of its own). */
     *f = *f_stderr = NAN;
-    double sxx = 0, sxy = 0;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!(workers[i] > 1) || !(speedup[i] > 0) || !isfinite(speedup[i]))
-            continue;
-        double x = 1 - 1 / workers[i], y = 1 / speedup[i] - 1 / workers[i];
-        sxx += x * x;
-        sxy += x * y;
-        m++;
-    }
-    if (m == 0 || sxx <= 0)
+    double *t = malloc((n ? n : 1) * sizeof *t);
+    if (!t)
         return 0;
-    *f = sxy / sxx;
-    if (m >= 2) {
-        double rss = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!(workers[i] > 1) || !(speedup[i] > 0) || !isfinite(speedup[i]))
-                continue;
-            double x = 1 - 1 / workers[i], y = 1 / speedup[i] - 1 / workers[i];
-            rss += (y - *f * x) * (y - *f * x);
-        }
-        *f_stderr = sqrt(rss / (double)(m - 1) / sxx);
-    }
-    return m;
+    for (size_t i = 0; i < n; i++)
+        t[i] = speedup[i] > 0 && isfinite(speedup[i]) ? 1 / speedup[i] : NAN;
+    struct pb_amdahl fit;
+    int rc = pb_amdahl_fit(workers, t, n, 1, &fit);
+    free(t);
+    if (rc != 0)
+        return 0;
+    *f = fit.f;
+    *f_stderr = fit.f_stderr;
+    return fit.samples;
 }

@@ -1,5 +1,7 @@
 /* Statistics that report and compare compute from a results file's samples:
- * the Mann–Whitney U test, an order-statistic CI of the median, an Amdahl fit. */
+ * the Mann–Whitney U test (here), and thin names for the order-statistic CI of
+ * the median and the Amdahl fit, which live in run/stats.h (one implementation
+ * of each for run and report alike). */
 #ifndef PB_REPORT_STATS_H
 #define PB_REPORT_STATS_H
 
@@ -25,11 +27,12 @@ int pb_rs_mann_whitney(const double *a, size_t na, const double *b, size_t nb, s
 double pb_rs_mwu_min_p(size_t na, size_t nb);
 
 /* Distribution-free 95% CI of the median from order statistics (binomial
- * with p = 1/2).  False when n < 6, which cannot give 95% coverage. */
+ * with p = 1/2): pb_median_ci.  False when n < 6, which cannot give 95% coverage. */
 bool pb_rs_median_ci(const double *x, size_t n, double *lo, double *hi);
 
-/* Least-squares Amdahl fit speedup(p) = 1 / (f + (1 - f) / p) over the points
- * with p > 1, linear in f: 1/S - 1/p = f (1 - 1/p).  Returns the number of
+/* Amdahl's law speedup(p) = 1 / (f + (1 - f) / p) fitted to speedups over the
+ * baseline: pb_amdahl_fit on t = 1 / speedup with T1 = 1, i.e. least squares of
+ * 1/S - 1/p = f (1 - 1/p) over the points with p > 1.  Returns the number of
  * points used (0: no fit); *f and its standard error (NAN with one point). */
 size_t pb_rs_amdahl_fit(const double *workers, const double *speedup, size_t n, double *f,
                      double *f_stderr);

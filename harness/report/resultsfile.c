@@ -1,5 +1,8 @@
-/* Load and validate a results.json (schema 1 or 2) into C structs. */
+/* Load and validate a results.json (schema 1 or 2) into C structs; a
+ * record's fields are schema.def's. */
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +11,8 @@
 #include "fsutil.h"
 #include "mode.h"
 #include "resultsfile.h"
+#include "resultsfile-text.h"
+#include "schema.h"
 
 /* Where a field lives, for messages: "results[3]" or "system" or "" (top level). */
 struct where {
@@ -201,93 +206,182 @@ static int load_preflight(struct pb_rfile *rf, struct where *w)
     return 0;
 }
 
-/* The mode's traits: the record's own fields, else (files written before they
- * existed) what the registry says about a mode of that name, else "". */
-static int load_traits(struct where *w, const cJSON *o, struct pb_rf_record *r)
+/* The record's fields as the reader sees them (schema.def): where each is kept
+ * in struct pb_rf_record, RF_NONE for fields only type-checked. */
+struct rf_field {
+    const char *key;
+    enum pb_field_type type;
+    bool required;
+    size_t off;
+};
+
+#define REQ true
+#define OPT false
+#define RF(member) offsetof(struct pb_rf_record, member)
+#define RF_NONE SIZE_MAX
+
+static const struct rf_field record_fields[] = {
+#define PB_RECORD_FIELD(key, type, unit, req, rf, value, doc) {#key, type, req, rf},
+#include "schema.def"
+};
+static const struct rf_field placement_fields[] = {
+#define PB_PLACEMENT_FIELD(key, type, unit, rf, value, doc) {#key, type, false, rf},
+#include "schema.def"
+};
+static const struct rf_field worker_fields[] = {
+#define PB_WORKER_FIELD(key, type, unit, value, doc) {#key, type, false, RF_NONE},
+#include "schema.def"
+};
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+/* Check field `f` of `o` against its type and, unless `base` is NULL or the
+ * field is RF_NONE, store it in the struct at `base`: strings as const char *
+ * ("" when absent), numbers as double (NAN), booleans as bool (false), arrays
+ * and objects as const cJSON * (NULL). */
+static int read_field(struct where *w, const cJSON *o, const struct rf_field *f, void *base)
 {
-    int single;
-    if (get_str(w, o, "worker_kind", false, &r->worker_kind) ||
-        get_str(w, o, "output_path", false, &r->output_path) ||
-        get_str(w, o, "runtime", false, &r->runtime) ||
-        get_bool(w, o, "single_worker", false, &single))
-        return -1;
-    const struct pb_mode *m = pb_mode_find(r->mode);
-    if (!r->worker_kind[0] && m)
-        r->worker_kind = pb_worker_kind_name(m->worker);
-    if (!r->output_path[0] && m)
-        r->output_path = pb_output_path_name(m->output);
-    if (!r->runtime[0] && m)
-        r->runtime = pb_runtime_name(m->runtime);
-    r->single_worker = single >= 0 ? single == 1 : m && m->single_worker;
+    void *dst = base && f->off != RF_NONE ? (char *)base + f->off : NULL;
+    const char *s;
+    double d;
+    int b;
+    const cJSON *j = NULL, *e;
+    switch (f->type) {
+    case PB_FT_STR:
+        if (get_str(w, o, f->key, f->required, &s))
+            return -1;
+        if (dst)
+            *(const char **)dst = s;
+        return 0;
+    case PB_FT_NUM:
+    case PB_FT_NUM_NULL:
+        if (get_num(w, o, f->key, f->required, &d))
+            return -1;
+        if (dst)
+            *(double *)dst = d;
+        return 0;
+    case PB_FT_BOOL:
+        if (get_bool(w, o, f->key, f->required, &b))
+            return -1;
+        if (dst)
+            *(bool *)dst = b == 1;
+        return 0;
+    case PB_FT_NUMS:
+        if (get_array(w, o, f->key, f->required, cJSON_IsNumber, "a number", &j))
+            return -1;
+        break;
+    case PB_FT_STRS:
+        if (get_array(w, o, f->key, f->required, cJSON_IsString, "a string", &j))
+            return -1;
+        break;
+    case PB_FT_OBJS:
+        if (get_array(w, o, f->key, f->required, cJSON_IsObject, "an object", &j))
+            return -1;
+        break;
+    case PB_FT_OBJ:
+    case PB_FT_STRMAP:
+        if (get_obj(w, o, f->key, f->required, &j))
+            return -1;
+        if (f->type == PB_FT_STRMAP && j) {
+            cJSON_ArrayForEach(e, j) {
+                if (!cJSON_IsString(e))
+                    return fail(w, f->key, "%.60s: expected a string", e->string ? e->string : "?");
+            }
+        }
+        break;
+    }
+    if (dst)
+        *(const cJSON **)dst = j;
     return 0;
+}
+
+/* Every field of `fields` with required == `required`, in order. */
+static int read_fields(struct where *w, const cJSON *o, const struct rf_field *fields, size_t n,
+                       bool required, void *base)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fields[i].required == required && read_field(w, o, &fields[i], base))
+            return -1;
+    return 0;
+}
+
+/* Append `fmt` to the location in messages; returns where to cut it back. */
+__attribute__((format(printf, 2, 3))) static size_t enter(struct where *w, const char *fmt, ...)
+{
+    size_t n = strlen(w->at);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->at + n, sizeof w->at - n, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* placement: its fields, and those of every placement.workers[i]. */
+static int load_placement(struct where *w, struct pb_rf_record *r)
+{
+    size_t cut = enter(w, ".placement");
+    if (read_fields(w, r->placement, placement_fields, COUNT(placement_fields), false, r))
+        return -1;
+    size_t i = 0;
+    const cJSON *ws;
+    cJSON_ArrayForEach(ws, r->placement_workers) {
+        size_t cut2 = enter(w, ".workers[%zu]", i++);
+        if (read_fields(w, ws, worker_fields, COUNT(worker_fields), false, NULL))
+            return -1;
+        w->at[cut2] = '\0';
+    }
+    w->at[cut] = '\0';
+    return 0;
+}
+
+/* The traits of records from before they were written: the mode's, by name,
+ * when this parbench knows the mode, else "" and false. */
+static void derive_traits(struct pb_rf_record *r)
+{
+    const struct pb_mode *m = pb_mode_find(r->mode);
+    r->worker_kind = m ? pb_worker_kind_name(m->worker) : "";
+    r->output_path = m ? pb_output_path_name(m->output) : "";
+    r->runtime = m ? pb_runtime_name(m->runtime) : "";
+    r->single_worker = m && m->single_worker;
 }
 
 static int load_record(struct where *w, const cJSON *o, struct pb_rf_record *r)
 {
     if (!cJSON_IsObject(o))
         return fail(w, "", "expected an object");
+    /* The required fields first (their absence is the likelier problem), then
+     * what their values must satisfy, then every optional field. */
+    if (read_fields(w, o, record_fields, COUNT(record_fields), true, r))
+        return -1;
     double workers;
-    const cJSON *times, *pl;
-    if (get_str(w, o, "kernel", true, &r->kernel) ||
-        get_str(w, o, "params_text", true, &r->params_text) ||
-        get_str(w, o, "mode", true, &r->mode) || get_num(w, o, "workers", true, &workers) ||
-        get_str(w, o, "schedule", true, &r->schedule) ||
-        get_array(w, o, "times_s", true, cJSON_IsNumber, "a number", &times) ||
-        get_num(w, o, "median_s", true, &r->median_s))
-        return -1;
-    int valid;
-    if (get_bool(w, o, "valid", true, &valid))
-        return -1;
-    r->valid = valid == 1;
+    const cJSON *times;
+    get_num(w, o, PB_KEY(workers), true, &workers);
+    get_array(w, o, PB_KEY(times_s), true, cJSON_IsNumber, "a number", &times);
     if (workers < 1 || workers > 1048576 || workers != floor(workers))
-        return fail(w, "workers", "expected a whole number from 1 to 1048576, not %g", workers);
+        return fail(w, PB_KEY(workers), "expected a whole number from 1 to 1048576, not %g",
+                    workers);
     r->workers = (unsigned)workers;
     if (r->median_s < 0)
-        return fail(w, "median_s", "negative time %g", r->median_s);
-    if (get_str(w, o, "size", false, &r->size) || get_num(w, o, "chunk", false, &r->chunk) ||
-        get_num(w, o, "min_s", false, &r->min_s) || get_num(w, o, "mean_s", false, &r->mean_s) ||
-        get_num(w, o, "stddev_s", false, &r->stddev_s) || get_num(w, o, "cv", false, &r->cv) ||
-        get_num(w, o, "ci_low_s", false, &r->ci_low_s) ||
-        get_num(w, o, "ci_high_s", false, &r->ci_high_s) ||
-        get_num(w, o, "throughput", false, &r->throughput) ||
-        get_num(w, o, "work", false, &r->work) || get_str(w, o, "unit", false, &r->unit) ||
-        get_num(w, o, "speedup", false, &r->speedup) ||
-        get_num(w, o, "efficiency", false, &r->efficiency) ||
-        get_num(w, o, "speedup_ci_low", false, &r->speedup_ci_low) ||
-        get_num(w, o, "speedup_ci_high", false, &r->speedup_ci_high) ||
-        get_num(w, o, "imbalance", false, &r->imbalance) ||
-        get_num(w, o, "karp_flatt", false, &r->karp_flatt) ||
-        get_num(w, o, "cpu_util", false, &r->cpu_util) ||
-        get_str(w, o, "status", false, &r->status) || get_str(w, o, "error", false, &r->error) ||
-        get_str(w, o, "stop_reason", false, &r->stop_reason) ||
-        get_str(w, o, "scaling", false, &r->scaling) ||
-        get_array(w, o, "warnings", false, cJSON_IsString, "a string", &r->warnings) ||
-        get_obj(w, o, "placement", false, &pl))
+        return fail(w, PB_KEY(median_s), "negative time %g", r->median_s);
+    if (read_fields(w, o, record_fields, COUNT(record_fields), false, r))
         return -1;
     if (!r->status[0])
-        r->status = r->valid ? "ok" : "failed";
-    if (load_traits(w, o, r))
-        return -1;
+        r->status = pb_record_status_name(r->valid ? PB_STATUS_OK : PB_STATUS_FAILED);
+    if (!r->worker_kind[0])
+        derive_traits(r);
     r->ntimes = (size_t)cJSON_GetArraySize(times);
     r->times_s = calloc(r->ntimes ? r->ntimes : 1, sizeof *r->times_s);
     if (!r->times_s)
-        return fail(w, "times_s", "out of memory");
+        return fail(w, PB_KEY(times_s), "out of memory");
     size_t i = 0;
     const cJSON *t;
     cJSON_ArrayForEach(t, times) {
         if (t->valuedouble < 0)
-            return fail(w, "times_s", "negative time %g", t->valuedouble);
+            return fail(w, PB_KEY(times_s), "negative time %g", t->valuedouble);
         r->times_s[i++] = t->valuedouble;
     }
     r->bind = r->policy = "";
-    if (pl) {
-        size_t n = strlen(w->at);
-        snprintf(w->at + n, sizeof w->at - n, ".placement");
-        if (get_str(w, pl, "bind", false, &r->bind) || get_str(w, pl, "policy", false, &r->policy))
-            return -1;
-        w->at[n] = '\0';
-    }
-    return 0;
+    return r->placement ? load_placement(w, r) : 0;
 }
 
 static int load_records(struct pb_rfile *rf, struct where *w)
@@ -376,77 +470,6 @@ static int load_skipped(struct pb_rfile *rf, struct where *w)
     return 0;
 }
 
-/* "line L, column C" of byte offset `at` in `text`. */
-static void position(const char *text, size_t at, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < at && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-/* Whether `text` stops inside a string or with brackets still open: the
- * signature of a file cut short (a crash or a full disk while writing). */
-static bool ends_early(const char *text)
-{
-    long depth = 0;
-    bool in_str = false;
-    for (const char *p = text; *p; p++) {
-        if (in_str) {
-            if (*p == '\\' && p[1])
-                p++;
-            else if (*p == '"')
-                in_str = false;
-        } else if (*p == '"') {
-            in_str = true;
-        } else if (*p == '{' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ']') {
-            depth--;
-        }
-    }
-    return in_str || depth > 0;
-}
-
-static int parse(struct pb_rfile *rf, const char *text, size_t len, char *err, size_t errlen)
-{
-    if (strlen(text) != len) {
-        snprintf(err, errlen, "%s: not valid JSON: a NUL byte at offset %zu", rf->path, strlen(text));
-        return -1;
-    }
-    size_t lead = strspn(text, " \t\r\n");
-    if (lead == len) {
-        snprintf(err, errlen, "%s: empty file (expected a JSON object)", rf->path);
-        return -1;
-    }
-    const char *end = NULL;
-    rf->root = cJSON_ParseWithOpts(text, &end, true);
-    if (!rf->root) {
-        size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
-        int line, col;
-        position(text, at, &line, &col);
-        if (text[at + strspn(text + at, " \t\r\n")] == '\0' || ends_early(text)) {
-            position(text, len, &line, &col);
-            snprintf(err, errlen, "%s: not valid JSON: the file ends early at line %d (truncated?)",
-                     rf->path, line);
-        } else {
-            snprintf(err, errlen, "%s: not valid JSON at line %d, column %d", rf->path, line, col);
-        }
-        return -1;
-    }
-    if (!cJSON_IsObject(rf->root)) {
-        snprintf(err, errlen, "%s: expected a JSON object at the top level", rf->path);
-        return -1;
-    }
-    return 0;
-}
-
 static int check_schema(struct pb_rfile *rf, struct where *w)
 {
     double schema;
@@ -466,56 +489,16 @@ static int check_schema(struct pb_rfile *rf, struct where *w)
     return 0;
 }
 
-/* Resolve `arg` to the results.json path and its directory. */
-static int locate(struct pb_rfile *rf, const char *arg, char *err, size_t errlen)
-{
-    char a[4096];
-    if (snprintf(a, sizeof a, "%s", arg) >= (int)sizeof a) {
-        snprintf(err, errlen, "%.100s...: path too long", arg);
-        return -1;
-    }
-    size_t n = strlen(a);
-    while (n > 1 && a[n - 1] == '/')
-        a[--n] = '\0';
-    if (pb_is_dir(a)) {
-        snprintf(rf->dir, sizeof rf->dir, "%s", a);
-        if (snprintf(rf->path, sizeof rf->path, "%s/results.json", a) >= (int)sizeof rf->path) {
-            snprintf(err, errlen, "%s: path too long", a);
-            return -1;
-        }
-        if (!pb_is_file(rf->path)) {
-            snprintf(err, errlen, "%s: no results.json in this directory", a);
-            return -1;
-        }
-        return 0;
-    }
-    if (!pb_is_file(a)) {
-        snprintf(err, errlen, "%s: no such results directory or file", a);
-        return -1;
-    }
-    snprintf(rf->path, sizeof rf->path, "%s", a);
-    char *slash = strrchr(a, '/');
-    if (!slash)
-        snprintf(rf->dir, sizeof rf->dir, ".");
-    else if (slash == a)
-        snprintf(rf->dir, sizeof rf->dir, "/");
-    else {
-        *slash = '\0';
-        snprintf(rf->dir, sizeof rf->dir, "%s", a);
-    }
-    return 0;
-}
-
 int pb_rfile_load(struct pb_rfile *rf, const char *arg, char *err, size_t errlen)
 {
     memset(rf, 0, sizeof *rf);
-    if (locate(rf, arg, err, errlen))
+    if (pb_rfile_locate(rf, arg, err, errlen))
         return -1;
     size_t len;
     char *text = pb_read_file(rf->path, PB_RF_MAX_BYTES, &len, err, errlen);
     if (!text)
         return -1;
-    int rc = parse(rf, text, len, err, errlen);
+    int rc = pb_rfile_parse(rf, text, len, err, errlen);
     free(text);
     struct where w = {.rf = rf, .err = err, .errlen = errlen};
     if (rc || check_schema(rf, &w) || load_system(rf, &w) || load_method(rf, &w) ||

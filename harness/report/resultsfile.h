@@ -10,12 +10,14 @@
 
 #include <cjson/cJSON.h>
 
-/* The newest schema this reader understands (results/SCHEMA-DRAFT.md). */
+/* The newest schema this reader understands (results/README.md). */
 #define PB_RF_MAX_SCHEMA 2
 /* Refuse files larger than this rather than exhaust memory. */
 #define PB_RF_MAX_BYTES ((size_t)512 << 20)
 
-/* Numbers that may be absent or null are NAN; strings that may be absent are "". */
+/* Numbers that may be absent or null are NAN; strings that may be absent are "".
+ * The fields and their types are schema.def's; keys the reader does not know
+ * are ignored, so files from newer parbench versions of the same schema load. */
 struct pb_rf_record {
     size_t index;                  /* position in results[] */
     const char *kernel, *params_text, *size, *mode, *schedule;
@@ -34,12 +36,13 @@ struct pb_rf_record {
     const char *bind, *policy;     /* placement.bind/.policy */
     const char *stop_reason, *scaling;
     const cJSON *warnings;         /* array of strings, or NULL */
-    /* The mode's traits as recorded; a file without them gets the registry's for
-     * the mode's name (pb_mode_find), else "" and false. */
-    const char *worker_kind;       /* "caller", "thread", "process", "rank" */
-    const char *output_path;       /* "in_place", "copied" */
-    const char *runtime;           /* "c", "python" */
-    bool single_worker;            /* the speedup baseline of its runtime (serial) */
+    /* The mode's traits as recorded; for older files without them, the mode's
+     * as this parbench knows it by name (pb_mode_find), else "" and false. */
+    const char *worker_kind, *output_path, *runtime;
+    bool single_worker;
+    const cJSON *mode_facts;       /* object of strings, or NULL */
+    const cJSON *placement;        /* object, or NULL */
+    const cJSON *placement_workers;   /* placement.workers: array of objects (host, ...), or NULL */
 };
 
 struct pb_rf_fit {                 /* analysis[]: Amdahl fit of one series */

@@ -37,7 +37,7 @@ uint64_t pb_checksum(const void *data, size_t len)
 int pb_outcome_init(struct pb_outcome *o, unsigned workers, size_t cap)
 {
     memset(o, 0, sizeof *o);
-    o->stop_reason = "";
+    o->stop = PB_STOP_NONE;
     o->nworkers = workers;
     o->cap = cap;
     size_t n = cap ? cap : 1;

@@ -8,6 +8,7 @@
 #include "mode.h"
 #include "placement.h"
 #include "pb.h"
+#include "sweep.h"
 
 struct pb_config {
     const struct pb_kernel *kernel;
@@ -39,7 +40,7 @@ struct pb_outcome {
     struct pb_worker_stat *scratch;   /* per worker, the run in progress */
     unsigned *off_plan;          /* per worker, runs seen on a CPU outside its planned cpuset */
     uint64_t checksum;           /* FNV-1a of the first timed (validated) output */
-    const char *stop_reason;     /* why repetitions stopped (pb_stop_reason_name), "" if unknown */
+    enum pb_stop_reason stop;    /* why repetitions stopped; PB_STOP_NONE while running */
     double spent_s;              /* clock time of the timed runs, validation included */
     bool throttle_known;         /* the counters were read around every timed run */
     struct pb_throttle throttled;   /* their growth summed over the timed runs */

@@ -1,11 +1,14 @@
-/* results.csv from the JSON records. */
+/* results.csv from the JSON records, column by column as schema.def lists them. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "results-csv.h"
+#include "schema.h"
+#include "sysinfo.h"
 
 /* Growing text buffer for the CSV. */
 struct sbuf {
@@ -71,93 +74,119 @@ static void sb_num(struct sbuf *b, double v)
         sb_printf(b, "%.9g", v);
 }
 
-static const char *const csv_text_cols[] = {"kernel", "params_text", "size", "mode"};
-static const char *const csv_num_cols[] = {
-    "workers", "chunk",  "warmup",  "reps",     "min_s",      "median_s",  "mean_s",
-    "stddev_s", "cv",    "throughput", "speedup", "efficiency", "startup_s", "cpu_s",
-    "imbalance", "ntasks", "per_task_s"};
-/* Schema 2: after times_s. */
-static const char *const csv_text_cols2[] = {"stop_reason", "scaling"};
-static const char *const csv_num_cols2[] = {
-    "scale_factor", "order", "ci_low_s", "ci_high_s", "ci_rel", "n_outliers", "speedup_ci_low",
-    "speedup_ci_high", "speedup_rel", "efficiency_rel", "karp_flatt", "cpu_util", "spent_s"};
-
-#define COUNT(a) (sizeof(a) / sizeof *(a))
-
-static void header(struct sbuf *b)
+/* One cell: the value `v` (NULL when absent) of a field of type `t`. */
+static void cell(struct sbuf *b, enum pb_field_type t, const cJSON *v)
 {
-    for (size_t i = 0; i < COUNT(csv_text_cols); i++)
-        sb_printf(b, "%s,", strcmp(csv_text_cols[i], "params_text") ? csv_text_cols[i] : "params");
-    sb_printf(b, "schedule,");
-    for (size_t i = 0; i < COUNT(csv_num_cols); i++)
-        sb_printf(b, "%s,", csv_num_cols[i]);
-    sb_printf(b, "unit,valid,status,checksum,on_plan,error,times_s");
-    for (size_t i = 0; i < COUNT(csv_text_cols2); i++)
-        sb_printf(b, ",%s", csv_text_cols2[i]);
-    for (size_t i = 0; i < COUNT(csv_num_cols2); i++)
-        sb_printf(b, ",%s", csv_num_cols2[i]);
-    sb_printf(b, ",base_params,outliers,warnings\n");
-}
-
-/* A JSON array of numbers as "a;b;c". */
-static void sb_list(struct sbuf *b, const cJSON *a)
-{
-    const cJSON *t;
-    int first = 1;
-    cJSON_ArrayForEach(t, a) {
-        sb_printf(b, "%s%.9g", first ? "" : ";", t->valuedouble);
-        first = 0;
-    }
-}
-
-static void row(struct sbuf *b, const cJSON *rec)
-{
-    for (size_t i = 0; i < COUNT(csv_text_cols); i++) {
-        sb_csv_str(b, pb_json_str(rec, csv_text_cols[i]));
-        sb_printf(b, ",");
-    }
-    sb_printf(b, "%s,", pb_json_str(rec, "schedule"));
-    for (size_t i = 0; i < COUNT(csv_num_cols); i++) {
-        sb_num(b, pb_json_num(rec, csv_num_cols[i]));
-        sb_printf(b, ",");
-    }
-    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(rec, "placement");
-    sb_printf(b, "%s,%s,%s,%s,%s,", pb_json_str(rec, "unit"),
-              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "valid")) ? "true" : "false",
-              pb_json_str(rec, "status"), pb_json_str(rec, "checksum"),
-              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pl, "on_plan")) ? "true" : "false");
-    sb_csv_str(b, pb_json_str(rec, "error"));
-    sb_printf(b, ",");
-    sb_list(b, cJSON_GetObjectItemCaseSensitive(rec, "times_s"));
-    for (size_t i = 0; i < COUNT(csv_text_cols2); i++)
-        sb_printf(b, ",%s", pb_json_str(rec, csv_text_cols2[i]));
-    for (size_t i = 0; i < COUNT(csv_num_cols2); i++) {
-        sb_printf(b, ",");
-        sb_num(b, pb_json_num(rec, csv_num_cols2[i]));
-    }
-    sb_printf(b, ",");
-    sb_csv_str(b, pb_json_str(rec, "base_params_text"));
-    sb_printf(b, ",");
-    sb_list(b, cJSON_GetObjectItemCaseSensitive(rec, "outliers"));
-    /* Warnings joined with " | ": they may hold commas and semicolons. */
+    const cJSON *e;
     struct sbuf w = {0};
-    const cJSON *t;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(rec, "warnings"))
-        sb_printf(&w, "%s%s", w.len ? " | " : "", cJSON_GetStringValue(t) ? t->valuestring : "");
-    sb_printf(b, ",");
+    switch (t) {
+    case PB_FT_STR:
+        sb_csv_str(b, cJSON_IsString(v) ? v->valuestring : "");
+        return;
+    case PB_FT_NUM:
+    case PB_FT_NUM_NULL:
+        sb_num(b, cJSON_IsNumber(v) ? v->valuedouble : NAN);
+        return;
+    case PB_FT_BOOL:
+        sb_printf(b, "%s", cJSON_IsTrue(v) ? "true" : "false");
+        return;
+    case PB_FT_NUMS:   /* "a;b;c" */
+        cJSON_ArrayForEach(e, v)
+            sb_printf(b, "%s%.9g", e == v->child ? "" : ";", e->valuedouble);
+        return;
+    case PB_FT_STRS:   /* joined with " | ": warnings hold commas and semicolons */
+        cJSON_ArrayForEach(e, v)
+            sb_printf(&w, "%s%s", w.len ? " | " : "", cJSON_IsString(e) ? e->valuestring : "");
+        break;
+    case PB_FT_STRMAP:   /* "name=value;name=value" */
+        cJSON_ArrayForEach(e, v)
+            sb_printf(&w, "%s%s=%s", w.len ? ";" : "", e->string ? e->string : "",
+                      cJSON_IsString(e) ? e->valuestring : "");
+        break;
+    case PB_FT_OBJ:
+    case PB_FT_OBJS:
+        return;   /* no column shows a whole object */
+    }
     sb_csv_str(b, w.p ? w.p : "");
     b->oom |= w.oom;
     free(w.p);
+}
+
+/* A column through an array of objects ("placement.workers[].host"): the
+ * distinct values joined by spaces, "" read as `self` (this host). */
+static void distinct_cell(struct sbuf *b, const cJSON *arr, const char *key, const char *self)
+{
+    struct sbuf w = {0};
+    const cJSON *e, *f;
+    cJSON_ArrayForEach(e, arr) {
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, key));
+        if (!v || !v[0])
+            v = self;
+        bool seen = false;
+        cJSON_ArrayForEach(f, arr) {
+            if (f == e)
+                break;
+            const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, key));
+            seen |= strcmp(u && u[0] ? u : self, v) == 0;
+        }
+        if (!seen)
+            sb_printf(&w, "%s%s", w.len ? " " : "", v);
+    }
+    sb_csv_str(b, w.p ? w.p : "");
+    b->oom |= w.oom;
+    free(w.p);
+}
+
+/* The cell of column `col` for record `rec`: the field at its path, walking
+ * "a.b" through objects and "a[].b" across an array. */
+static void column_cell(struct sbuf *b, const struct pb_csv_column *col, const cJSON *rec,
+                        const char *self)
+{
+    const struct pb_field *f = pb_field_find(col->path);
+    const cJSON *v = rec;
+    const char *p = col->path;
+    while (v && *p) {
+        size_t n = strcspn(p, ".[");
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), p);
+        v = cJSON_GetObjectItemCaseSensitive(v, key);
+        p += n;
+        if (strncmp(p, "[].", 3) == 0) {
+            distinct_cell(b, v, p + 3, self);
+            return;
+        }
+        if (*p == '.')
+            p++;
+    }
+    cell(b, f ? f->type : PB_FT_STR, v);
+}
+
+static void header(struct sbuf *b)
+{
+    for (size_t i = 0; i < pb_ncsv_columns; i++)
+        sb_printf(b, "%s%s", i ? "," : "", pb_csv_columns[i].name);
+    sb_printf(b, "\n");
+}
+
+static void row(struct sbuf *b, const cJSON *rec, const char *self)
+{
+    for (size_t i = 0; i < pb_ncsv_columns; i++) {
+        if (i)
+            sb_printf(b, ",");
+        column_cell(b, &pb_csv_columns[i], rec, self);
+    }
     sb_printf(b, "\n");
 }
 
 char *pb_results_csv(const cJSON *records, size_t *len)
 {
+    char self[256];
+    pb_hostname(self, sizeof self);
     struct sbuf b = {0};
     header(&b);
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
-        row(&b, rec);
+        row(&b, rec, self);
     if (b.oom) {
         free(b.p);
         return NULL;

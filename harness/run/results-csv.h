@@ -1,5 +1,6 @@
 /* results.csv: one line per record, the columns of schema 1 first and the
- * columns schema 2 added after them, so positional readers keep working. */
+ * columns added since after them, so positional readers keep working; the
+ * columns are schema.def's PB_CSV_COLUMN list. */
 #ifndef PB_RESULTS_CSV_H
 #define PB_RESULTS_CSV_H
 

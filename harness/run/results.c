@@ -11,6 +11,7 @@
 #include "fsutil.h"
 #include "results.h"
 #include "results-csv.h"
+#include "schema.h"
 #include "scaling.h"
 #include "stats.h"
 
@@ -77,74 +78,6 @@ void pb_params_text(const struct pb_kernel *k, const struct pb_params *p, char *
     }
 }
 
-static const char *status_name(int status)
-{
-    switch (status) {
-    case PB_EXIT_OK: return "ok";
-    case PB_EXIT_INVALID: return "invalid";
-    case PB_EXIT_SIGINT: return "interrupted";
-    default: return "failed";
-    }
-}
-
-static cJSON *params_json(const struct pb_kernel *k, const struct pb_params *p)
-{
-    cJSON *o = cJSON_CreateObject();
-    for (size_t i = 0; i < k->nparams; i++) {
-        const struct pb_param_def *d = &k->params[i];
-        if (d->type == PB_PARAM_STRING)
-            cJSON_AddStringToObject(o, d->name, p->text[i]);
-        else
-            cJSON_AddNumberToObject(o, d->name, p->v[i].d);
-    }
-    return o;
-}
-
-static cJSON *placement_json(const struct pb_config *c, const struct pb_outcome *o,
-                             bool *all_on_plan)
-{
-    const struct pb_placement *pl = c->plan.placement;
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "bind", c->place ? pb_bind_name(c->place->bind) : "none");
-    cJSON_AddStringToObject(j, "policy", c->place ? pb_policy_name(c->place->policy) : "compact");
-    if (c->place && c->place->cpus)
-        cJSON_AddStringToObject(j, "cpus", c->place->cpus);
-    cJSON_AddBoolToObject(j, "bound", pl && pb_placement_binds(pl));
-    cJSON_AddBoolToObject(j, "oversubscribed", pl && pb_placement_oversubscribed(pl));
-    cJSON *workers = cJSON_AddArrayToObject(j, "workers");
-    *all_on_plan = true;
-    for (unsigned i = 0; i < o->nworkers; i++) {
-        const struct pb_worker_stat *ws = &o->last[i];
-        char planned[256] = "";
-        if (pl)
-            pb_placement_cpuset_text(pl, i, planned, sizeof planned);
-        cJSON *w = cJSON_CreateObject();
-        cJSON_AddNumberToObject(w, "worker", i);
-        cJSON_AddStringToObject(w, "planned", planned);
-        cJSON_AddNumberToObject(w, "cpu_start", ws->cpu_start);
-        cJSON_AddNumberToObject(w, "cpu_end", ws->cpu_end);
-        cJSON_AddBoolToObject(w, "migrated", ws->migrated);
-        cJSON_AddNumberToObject(w, "off_plan_runs", o->off_plan[i]);
-        cJSON_AddNumberToObject(w, "busy_s", ws->busy_s);
-        cJSON_AddNumberToObject(w, "tasks", (double)ws->tasks);
-        cJSON_AddNumberToObject(w, "chunks", (double)ws->chunks);
-        cJSON_AddItemToArray(workers, w);
-        if (o->off_plan[i])
-            *all_on_plan = false;
-    }
-    cJSON_AddBoolToObject(j, "on_plan", *all_on_plan);
-    return j;
-}
-
-/* A number, or null when it is not finite (no CI, no serial record, ...). */
-static void add_num(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 __attribute__((format(printf, 4, 5))) static size_t add_warning(char (*w)[PB_WARNLEN], size_t n,
                                                                 size_t max, const char *fmt, ...)
 {
@@ -176,8 +109,8 @@ size_t pb_record_warnings(const struct pb_outcome *o, const struct pb_stop_rule 
         free(idx);
     }
     bool adaptive = rule && rule->fixed_reps == 0;
-    const char *why = o->stop_reason ? o->stop_reason : "";
-    if (adaptive && (strcmp(why, "max_reps") == 0 || strcmp(why, "time_cap") == 0)) {
+    const char *why = pb_stop_reason_name(o->stop);
+    if (adaptive && (o->stop == PB_STOP_MAX_REPS || o->stop == PB_STOP_TIME_CAP)) {
         double rel = pb_ci_rel(&s);
         if (isfinite(rel))
             n = add_warning(w, n, max,
@@ -189,7 +122,7 @@ size_t pb_record_warnings(const struct pb_outcome *o, const struct pb_stop_rule 
                             "no 95%% CI: %zu run(s) before the %s stop, at least 6 are needed",
                             o->nruns, why);
     }
-    if (adaptive && strcmp(why, "time_cap") == 0 && o->nruns < rule->min_reps)
+    if (adaptive && o->stop == PB_STOP_TIME_CAP && o->nruns < rule->min_reps)
         n = add_warning(w, n, max, "the time cap stopped it after %zu run(s), below --min-reps %u",
                         o->nruns, rule->min_reps);
     if (o->throttle_known && o->throttled.nr_throttled > 0)
@@ -204,92 +137,160 @@ size_t pb_record_warnings(const struct pb_outcome *o, const struct pb_stop_rule 
     return n;
 }
 
-void pb_results_add(struct pb_results *r, const struct pb_config *c, const struct pb_outcome *o)
+/* What a record's values are computed from: the `x` of schema.def's value
+ * expressions. */
+struct rec_src {
+    const struct pb_config *c;
+    const struct pb_outcome *o;
+    struct pb_summary s;
+    bool any;                   /* at least one validated run */
+    bool ok;                    /* valid */
+    bool on_plan;               /* no worker seen off its cpuset */
+    double cpu;                 /* median CPU seconds, NAN or < 0 when unknown */
+    size_t *idx, nout;          /* MAD outliers */
+    char text[1024], base[1024], sum[32];
+    char warn[8][PB_WARNLEN];
+    size_t nwarn;
+};
+
+static cJSON *jstr(const char *s)
+{
+    return cJSON_CreateString(s ? s : "");
+}
+
+static cJSON *jnum(double v)
+{
+    return cJSON_CreateNumber(v);
+}
+
+/* A number, or null when it is not finite (no CI, no baseline record, ...). */
+static cJSON *jnum_null(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static cJSON *jbool(bool b)
+{
+    return cJSON_CreateBool(b);
+}
+
+#define JNULL cJSON_CreateNull()
+
+static cJSON *jindexes(const size_t *idx, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber((double)idx[i]));
+    return a;
+}
+
+static cJSON *jstrs(char (*w)[PB_WARNLEN], size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(w[i]));
+    return a;
+}
+
+static cJSON *facts_json(const struct pb_facts *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; f && i < f->n && i < PB_FACTS_MAX; i++)
+        cJSON_AddStringToObject(o, f->f[i].name, f->f[i].value);
+    return o;
+}
+
+/* The cgroup quota's throttling over the timed runs, or null when unreadable. */
+static cJSON *throttled_json(const struct rec_src *x)
+{
+    if (!x->o->throttle_known || x->o->nruns == 0)
+        return cJSON_CreateNull();
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddNumberToObject(t, "nr_throttled", (double)x->o->throttled.nr_throttled);
+    cJSON_AddNumberToObject(t, "throttled_s", x->o->throttled.throttled_s);
+    return t;
+}
+
+static cJSON *params_json(const struct rec_src *x)
+{
+    const struct pb_kernel *k = x->c->kernel;
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; i < k->nparams; i++) {
+        const struct pb_param_def *d = &k->params[i];
+        if (d->type == PB_PARAM_STRING)
+            cJSON_AddStringToObject(o, d->name, x->c->params->text[i]);
+        else
+            cJSON_AddNumberToObject(o, d->name, x->c->params->v[i].d);
+    }
+    return o;
+}
+
+/* Add `item` under `key` unless the value expression left it out (NULL). */
+static void put(cJSON *o, const char *key, cJSON *item)
+{
+    if (item)
+        cJSON_AddItemToObject(o, key, item);
+}
+
+static cJSON *workers_json(const struct rec_src *x)
+{
+    const struct pb_placement *pl = x->c->plan.placement;
+    cJSON *a = cJSON_CreateArray();
+    for (unsigned i = 0; i < x->o->nworkers; i++) {
+        const struct pb_worker_stat *ws = &x->o->last[i];
+        char planned[256] = "";
+        if (pl)
+            pb_placement_cpuset_text(pl, i, planned, sizeof planned);
+        cJSON *w = cJSON_CreateObject();
+#define PB_WORKER_FIELD(key, type, unit, value, doc) put(w, #key, value);
+#include "schema.def"
+        cJSON_AddItemToArray(a, w);
+    }
+    return a;
+}
+
+static cJSON *placement_json(const struct rec_src *x)
 {
     cJSON *j = cJSON_CreateObject();
-    char text[1024], base[1024];
-    pb_params_text(c->kernel, c->params, text, sizeof text);
-    pb_params_text(c->kernel, c->base_params ? c->base_params : c->params, base, sizeof base);
-    unsigned scale = c->scale ? c->scale : 1;
-    cJSON_AddStringToObject(j, "kernel", c->kernel->name);
-    cJSON_AddItemToObject(j, "params", params_json(c->kernel, c->params));
-    cJSON_AddStringToObject(j, "params_text", text);
-    cJSON_AddStringToObject(j, "base_params_text", base);
-    cJSON_AddStringToObject(j, "size", pb_size_name(c->params->size));
-    cJSON_AddStringToObject(j, "mode", c->mode->name);
-    cJSON_AddNumberToObject(j, "workers", c->plan.workers);
-    cJSON_AddStringToObject(j, "schedule", pb_schedule_name(c->plan.schedule));
-    cJSON_AddNumberToObject(j, "chunk", (double)c->plan.chunk);
-    cJSON_AddStringToObject(j, "scaling", c->weak_scaling ? "weak" : "strong");
-    cJSON_AddNumberToObject(j, "scale_factor", scale);
-    cJSON_AddNumberToObject(j, "order", (double)c->order);
-    cJSON_AddNumberToObject(j, "warmup", c->warmup);
-    cJSON_AddNumberToObject(j, "reps", (double)o->nruns);
-    cJSON_AddStringToObject(j, "stop_reason", o->stop_reason ? o->stop_reason : "");
-    cJSON_AddItemToObject(j, "times_s", cJSON_CreateDoubleArray(o->times_s, (int)o->nruns));
-    add_num(j, "spent_s", o->spent_s);
+#define PB_PLACEMENT_FIELD(key, type, unit, rf, value, doc) put(j, #key, value);
+#include "schema.def"
+    return j;
+}
 
-    struct pb_summary s;
-    pb_summarise(o->times_s, o->nruns, &s);
-    /* Schema-1 fields stay numbers (0 without a validated run, as before); new ones are null. */
-    bool any = o->nruns > 0;
-    cJSON_AddNumberToObject(j, "min_s", s.min);
-    cJSON_AddNumberToObject(j, "median_s", s.median);
-    cJSON_AddNumberToObject(j, "mean_s", s.mean);
-    cJSON_AddNumberToObject(j, "stddev_s", s.stddev);
-    cJSON_AddNumberToObject(j, "cv", s.cv);
-    add_num(j, "ci_low_s", s.ci_low);
-    add_num(j, "ci_high_s", s.ci_high);
-    add_num(j, "ci_rel", pb_ci_rel(&s));
-    add_num(j, "mad_s", any ? s.mad : NAN);
-    size_t *idx = malloc((o->nruns ? o->nruns : 1) * sizeof *idx);
-    size_t nout = idx ? pb_outliers(o->times_s, o->nruns, idx) : 0;
-    cJSON *outl = cJSON_AddArrayToObject(j, "outliers");
-    for (size_t i = 0; i < nout; i++)
-        cJSON_AddItemToArray(outl, cJSON_CreateNumber((double)idx[i]));
-    free(idx);
-    cJSON_AddNumberToObject(j, "n_outliers", (double)nout);
+void pb_results_add(struct pb_results *r, const struct pb_config *c, const struct pb_outcome *o)
+{
+    struct rec_src *x = calloc(1, sizeof *x);
+    if (!x)
+        return;   /* the record is missing from this checkpoint; the next one retries */
+    x->c = c;
+    x->o = o;
+    pb_params_text(c->kernel, c->params, x->text, sizeof x->text);
+    pb_params_text(c->kernel, c->base_params ? c->base_params : c->params, x->base,
+                   sizeof x->base);
+    pb_summarise(o->times_s, o->nruns, &x->s);
+    /* Schema-1 fields stay numbers (0 without a validated run, as before); newer ones are null. */
+    x->any = o->nruns > 0;
+    x->ok = o->status == PB_EXIT_OK && x->any;
+    x->cpu = x->any ? pb_median(o->cpu_s, o->nruns) : NAN;
+    x->idx = malloc((o->nruns ? o->nruns : 1) * sizeof *x->idx);
+    x->nout = x->idx ? pb_outliers(o->times_s, o->nruns, x->idx) : 0;
+    snprintf(x->sum, sizeof x->sum, "%016" PRIx64, o->checksum);
+    x->on_plan = true;
+    for (unsigned i = 0; i < o->nworkers && o->off_plan; i++)
+        if (o->off_plan[i])
+            x->on_plan = false;
+    x->nwarn = pb_record_warnings(o, &r->rule, x->warn, 8);
 
-    cJSON_AddNumberToObject(j, "throughput", s.median > 0 ? c->w->work / s.median : 0);
-    cJSON_AddStringToObject(j, "unit", c->w->unit);
-    cJSON_AddNumberToObject(j, "work", c->w->work);
-    /* Filled in by pb_results_write, which sees every record. */
-    static const char *const derived[] = {"speedup", "speedup_ci_low", "speedup_ci_high",
-                                          "efficiency", "speedup_rel", "efficiency_rel",
-                                          "karp_flatt"};
-    for (size_t i = 0; i < sizeof derived / sizeof *derived; i++)
-        cJSON_AddNullToObject(j, derived[i]);
-    cJSON_AddNumberToObject(j, "startup_s", pb_median(o->startup_s, o->nruns));
-    double cpu = any ? pb_median(o->cpu_s, o->nruns) : NAN;
-    add_num(j, "cpu_s", cpu >= 0 ? cpu : NAN);
-    add_num(j, "cpu_util", cpu >= 0 && s.median > 0 ? cpu / (s.median * c->plan.workers) : NAN);
-    cJSON_AddNumberToObject(j, "imbalance", pb_median(o->imbalance, o->nruns));
-    cJSON_AddNumberToObject(j, "ntasks", (double)c->w->ntasks);
-    /* Worker-seconds per task: for the noop kernel this is the mode's dispatch cost. */
-    cJSON_AddNumberToObject(j, "per_task_s", c->w->ntasks ? s.median * c->plan.workers /
-                                                            (double)c->w->ntasks : 0);
-    char sum[32];
-    snprintf(sum, sizeof sum, "%016" PRIx64, o->checksum);
-    bool ok = o->status == PB_EXIT_OK && any;
-    cJSON_AddStringToObject(j, "checksum", ok ? sum : "");
-    bool on_plan;
-    cJSON_AddItemToObject(j, "placement", placement_json(c, o, &on_plan));
-    if (o->throttle_known && o->nruns > 0) {
-        cJSON *t = cJSON_AddObjectToObject(j, "throttled");
-        cJSON_AddNumberToObject(t, "nr_throttled", (double)o->throttled.nr_throttled);
-        cJSON_AddNumberToObject(t, "throttled_s", o->throttled.throttled_s);
-    } else {
-        cJSON_AddNullToObject(j, "throttled");
-    }
-    cJSON_AddBoolToObject(j, "valid", ok);
-    cJSON_AddStringToObject(j, "status", status_name(o->status));
-    cJSON_AddStringToObject(j, "error", o->status == PB_EXIT_OK ? "" : o->error);
-    char warn[8][PB_WARNLEN];
-    size_t nw = pb_record_warnings(o, &r->rule, warn, 8);
-    cJSON *wa = cJSON_AddArrayToObject(j, "warnings");
-    for (size_t i = 0; i < nw; i++)
-        cJSON_AddItemToArray(wa, cJSON_CreateString(warn[i]));
+    cJSON *j = cJSON_CreateObject();
+#define REQ
+#define OPT
+#define PB_RECORD_FIELD(key, type, unit, req, rf, value, doc) put(j, #key, value);
+#include "schema.def"
+#undef REQ
+#undef OPT
     cJSON_AddItemToArray(r->records, j);
+    free(x->idx);
+    free(x);
 }
 
 void pb_results_skip(struct pb_results *r, const struct pb_config *c, size_t runs,

@@ -1,6 +1,6 @@
 /* The results table: one JSON record per configuration, written as
  * results.json and results.csv (atomically) at every checkpoint.
- * The schema is documented field by field in results/README.md. */
+ * The fields are schema.def's, documented in results/README.md. */
 #ifndef PB_RESULTS_H
 #define PB_RESULTS_H
 

@@ -107,7 +107,7 @@ static void cb_stopped(void *ctx, const struct pb_sweep *s, size_t i)
     struct pb_run *r = ctx;
     struct pb_run_config *c = &r->cfg[i];
     const struct pb_sweep_item *it = &s->item[i];
-    c->o.stop_reason = pb_stop_reason_name(it->stop);
+    c->o.stop = it->stop;
     c->o.spent_s = it->spent_s;
     if (it->stop == PB_STOP_INTERRUPTED || it->stop == PB_STOP_TIME_BUDGET)
         return;   /* summarised once at the end */
@@ -132,7 +132,7 @@ static int cb_checkpoint(void *ctx, const struct pb_sweep *s)
         struct pb_run_config *c = &r->cfg[i];
         const struct pb_sweep_item *it = &s->item[i];
         c->c.order = it->order;
-        c->o.stop_reason = pb_stop_reason_name(it->stop);
+        c->o.stop = it->stop;
         c->o.spent_s = it->spent_s;
         if (c->o.nruns > 0 || it->stop == PB_STOP_FAILED)
             pb_results_add(&r->res, &c->c, &c->o);

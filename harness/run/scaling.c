@@ -2,7 +2,8 @@
  *
  * Speedup is a ratio of throughputs (work per second), not of times, so the
  * same formula serves both scalings: under strong scaling the work is equal
- * and it is serial median / median; under weak scaling (p workers, p times
+ * and it is baseline median / median (the baseline: the single-worker mode
+ * of the record's runtime); under weak scaling (p workers, p times
  * the work) it is the scaled speedup, and efficiency = speedup / p is then
  * T1 / Tp corrected by how exactly the work grew. */
 #include <math.h>
@@ -12,13 +13,14 @@
 
 #include "results-csv.h"
 #include "scaling.h"
+#include "schema.h"
 #include "stats.h"
 
 
 static bool valid(const cJSON *rec)
 {
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "valid")) &&
-           pb_json_num(rec, "median_s") > 0;
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(valid))) &&
+           pb_json_num(rec, PB_KEY(median_s)) > 0;
 }
 
 static bool same(const cJSON *a, const cJSON *b, const char *key)
@@ -29,12 +31,45 @@ static bool same(const cJSON *a, const cJSON *b, const char *key)
 /* Same kernel, same parameters before weak scaling, same scaling. */
 static bool same_problem(const cJSON *a, const cJSON *b)
 {
-    return same(a, b, "kernel") && same(a, b, "base_params_text") && same(a, b, "scaling");
+    return same(a, b, PB_KEY(kernel)) && same(a, b, PB_KEY(base_params_text)) &&
+           same(a, b, PB_KEY(scaling));
 }
 
-/* Replace in place (pb_results_add put a null there, keeping the field order), or add. */
-static void set_num(cJSON *rec, const char *key, double v)
+/* Whether record o ran at one worker and is valid, for rec's problem. */
+static bool one_worker_of(const cJSON *o, const cJSON *rec)
 {
+    return valid(o) && same_problem(o, rec) && pb_json_num(o, PB_KEY(workers)) == 1;
+}
+
+/* The speedup baseline of rec: the valid record of a single-worker mode of the
+ * same runtime (C against the C baseline, Python against Python's), for the
+ * same problem.  Which mode that is, the record says (single_worker), not its name. */
+static const cJSON *baseline(const cJSON *records, const cJSON *rec)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, records)
+        if (one_worker_of(o, rec) &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, PB_KEY(single_worker))) &&
+            same(o, rec, PB_KEY(runtime)))
+            return o;
+    return NULL;
+}
+
+/* The valid record of rec's own mode and schedule at one worker. */
+static const cJSON *own_one_worker(const cJSON *records, const cJSON *rec)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, records)
+        if (one_worker_of(o, rec) && same(o, rec, PB_KEY(mode)) && same(o, rec, PB_KEY(schedule)))
+            return o;
+    return NULL;
+}
+
+/* Replace a scaling field in place (pb_results_add put a null there, keeping
+ * the field order), or add it. */
+static void set_field(cJSON *rec, enum pb_field_id f, double v)
+{
+    const char *key = pb_record_fields[f].key;
     cJSON *item = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
     if (cJSON_GetObjectItemCaseSensitive(rec, key))
         cJSON_ReplaceItemInObjectCaseSensitive(rec, key, item);
@@ -42,59 +77,47 @@ static void set_num(cJSON *rec, const char *key, double v)
         cJSON_AddItemToObject(rec, key, item);
 }
 
-/* The valid record of `mode` (and `schedule` unless NULL) at one worker for rec's problem. */
-static const cJSON *reference(const cJSON *records, const cJSON *rec, const char *mode,
-                              const char *schedule)
-{
-    const cJSON *o;
-    cJSON_ArrayForEach(o, records)
-        if (valid(o) && same_problem(o, rec) && strcmp(pb_json_str(o, "mode"), mode) == 0 &&
-            pb_json_num(o, "workers") == 1 &&
-            (!schedule || strcmp(pb_json_str(o, "schedule"), schedule) == 0))
-            return o;
-    return NULL;
-}
-
 static void update_record(const cJSON *records, cJSON *rec)
 {
     double sp = NAN, sp_lo = NAN, sp_hi = NAN, sp_rel = NAN;
-    double p = pb_json_num(rec, "workers");
+    double p = pb_json_num(rec, PB_KEY(workers));
     if (valid(rec)) {
-        double rate = pb_json_num(rec, "work") / pb_json_num(rec, "median_s");
-        const cJSON *serial = reference(records, rec, "serial", NULL);
-        if (serial) {
-            double srate = pb_json_num(serial, "work") / pb_json_num(serial, "median_s");
-            sp = rate / srate;
-            /* The CI of the speedup from this record's CI (the serial median taken as exact). */
-            sp_lo = pb_json_num(rec, "work") / pb_json_num(rec, "ci_high_s") / srate;
-            sp_hi = pb_json_num(rec, "work") / pb_json_num(rec, "ci_low_s") / srate;
+        double work = pb_json_num(rec, PB_KEY(work));
+        double rate = work / pb_json_num(rec, PB_KEY(median_s));
+        const cJSON *base = baseline(records, rec);
+        if (base) {
+            double brate = pb_json_num(base, PB_KEY(work)) / pb_json_num(base, PB_KEY(median_s));
+            sp = rate / brate;
+            /* The speedup's CI from this record's CI (the baseline's median taken as exact). */
+            sp_lo = work / pb_json_num(rec, PB_KEY(ci_high_s)) / brate;
+            sp_hi = work / pb_json_num(rec, PB_KEY(ci_low_s)) / brate;
         }
-        const cJSON *one = reference(records, rec, pb_json_str(rec, "mode"), pb_json_str(rec, "schedule"));
+        const cJSON *one = own_one_worker(records, rec);
         if (one)
-            sp_rel = rate / (pb_json_num(one, "work") / pb_json_num(one, "median_s"));
+            sp_rel = rate / (pb_json_num(one, PB_KEY(work)) / pb_json_num(one, PB_KEY(median_s)));
     }
-    bool strong = strcmp(pb_json_str(rec, "scaling"), "weak") != 0;
-    set_num(rec, "speedup", sp);
-    set_num(rec, "speedup_ci_low", sp_lo);
-    set_num(rec, "speedup_ci_high", sp_hi);
-    set_num(rec, "efficiency", sp / p);
-    set_num(rec, "speedup_rel", sp_rel);
-    set_num(rec, "efficiency_rel", sp_rel / p);
+    bool strong = strcmp(pb_json_str(rec, PB_KEY(scaling)), "weak") != 0;
+    set_field(rec, PB_F_speedup, sp);
+    set_field(rec, PB_F_speedup_ci_low, sp_lo);
+    set_field(rec, PB_F_speedup_ci_high, sp_hi);
+    set_field(rec, PB_F_efficiency, sp / p);
+    set_field(rec, PB_F_speedup_rel, sp_rel);
+    set_field(rec, PB_F_efficiency_rel, sp_rel / p);
     /* Karp–Flatt assumes a fixed problem: meaningless under weak scaling. */
-    set_num(rec, "karp_flatt", strong ? pb_karp_flatt(sp, p) : NAN);
+    set_field(rec, PB_F_karp_flatt, strong ? pb_karp_flatt(sp, p) : NAN);
 }
 
 /* Whether rec belongs to the group whose first record is g. */
 static bool same_group(const cJSON *g, const cJSON *rec)
 {
-    return same_problem(g, rec) && same(g, rec, "mode") && same(g, rec, "schedule");
+    return same_problem(g, rec) && same(g, rec, PB_KEY(mode)) && same(g, rec, PB_KEY(schedule));
 }
 
 /* Append rec's timings (MAD outliers left out) as (workers, time) pairs. */
 static void add_points(const cJSON *rec, double *p, double *t, size_t *n)
 {
-    const cJSON *times = cJSON_GetObjectItemCaseSensitive(rec, "times_s");
-    const cJSON *outliers = cJSON_GetObjectItemCaseSensitive(rec, "outliers");
+    const cJSON *times = cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(times_s));
+    const cJSON *outliers = cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(outliers));
     int i = 0;
     const cJSON *x;
     cJSON_ArrayForEach(x, times) {
@@ -103,7 +126,7 @@ static void add_points(const cJSON *rec, double *p, double *t, size_t *n)
         cJSON_ArrayForEach(k, outliers)
             out |= k->valueint == i;
         if (!out) {
-            p[*n] = pb_json_num(rec, "workers");
+            p[*n] = pb_json_num(rec, PB_KEY(workers));
             t[*n] = x->valuedouble;
             (*n)++;
         }
@@ -118,9 +141,10 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
     const cJSON *rec, *at_max = NULL;
     cJSON_ArrayForEach(rec, records)
         if (valid(rec) && same_group(g, rec)) {
-            cap += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rec, "times_s"));
+            const cJSON *times = cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(times_s));
+            cap += (size_t)cJSON_GetArraySize(times);
             nrec++;
-            if (!at_max || pb_json_num(rec, "workers") > pb_json_num(at_max, "workers"))
+            if (!at_max || pb_json_num(rec, PB_KEY(workers)) > pb_json_num(at_max, PB_KEY(workers)))
                 at_max = rec;
         }
     if (nrec < 2 || cap < 2)
@@ -133,17 +157,17 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
         cJSON_ArrayForEach(rec, records)
             if (valid(rec) && same_group(g, rec))
                 add_points(rec, p, t, &n);
-        rc = pb_amdahl_fit(p, t, n, &fit);
+        rc = pb_amdahl_fit(p, t, n, NAN, &fit);
     }
     free(p);
     free(t);
     if (rc != 0)
         return NULL;
     cJSON *a = cJSON_CreateObject();
-    cJSON_AddStringToObject(a, "kernel", pb_json_str(g, "kernel"));
-    cJSON_AddStringToObject(a, "params_text", pb_json_str(g, "params_text"));
-    cJSON_AddStringToObject(a, "mode", pb_json_str(g, "mode"));
-    cJSON_AddStringToObject(a, "schedule", pb_json_str(g, "schedule"));
+    cJSON_AddStringToObject(a, "kernel", pb_json_str(g, PB_KEY(kernel)));
+    cJSON_AddStringToObject(a, "params_text", pb_json_str(g, PB_KEY(params_text)));
+    cJSON_AddStringToObject(a, "mode", pb_json_str(g, PB_KEY(mode)));
+    cJSON_AddStringToObject(a, "schedule", pb_json_str(g, PB_KEY(schedule)));
     cJSON_AddNumberToObject(a, "amdahl_serial_fraction", fit.f);
     if (isfinite(fit.f_stderr))
         cJSON_AddNumberToObject(a, "amdahl_serial_fraction_stderr", fit.f_stderr);
@@ -156,17 +180,20 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
         cJSON_AddNullToObject(a, "amdahl_max_speedup");
     cJSON_AddNumberToObject(a, "points", (double)fit.points);
     cJSON_AddNumberToObject(a, "samples", (double)fit.samples);
-    cJSON_AddNumberToObject(a, "max_workers", pb_json_num(at_max, "workers"));
-    static const char *const copied[][2] = {{"speedup_at_max", "speedup"},
-                                            {"efficiency_at_max", "efficiency"},
-                                            {"speedup_rel_at_max", "speedup_rel"},
-                                            {"karp_flatt_at_max", "karp_flatt"}};
+    cJSON_AddNumberToObject(a, "max_workers", pb_json_num(at_max, PB_KEY(workers)));
+    static const struct {
+        const char *key;
+        enum pb_field_id from;
+    } copied[] = {{"speedup_at_max", PB_F_speedup},
+                  {"efficiency_at_max", PB_F_efficiency},
+                  {"speedup_rel_at_max", PB_F_speedup_rel},
+                  {"karp_flatt_at_max", PB_F_karp_flatt}};
     for (size_t i = 0; i < sizeof copied / sizeof *copied; i++) {
-        double v = pb_json_num(at_max, copied[i][1]);
+        double v = pb_json_num(at_max, pb_record_fields[copied[i].from].key);
         if (isfinite(v))
-            cJSON_AddNumberToObject(a, copied[i][0], v);
+            cJSON_AddNumberToObject(a, copied[i].key, v);
         else
-            cJSON_AddNullToObject(a, copied[i][0]);
+            cJSON_AddNullToObject(a, copied[i].key);
     }
     return a;
 }
@@ -181,7 +208,7 @@ void pb_scaling_update(cJSON *records, cJSON *analysis)
     /* One fit per group, from its first valid record; Amdahl's law is about a
      * fixed problem, so weak-scaling groups get none. */
     cJSON_ArrayForEach(rec, records) {
-        if (!valid(rec) || strcmp(pb_json_str(rec, "scaling"), "strong") != 0)
+        if (!valid(rec) || strcmp(pb_json_str(rec, PB_KEY(scaling)), "strong") != 0)
             continue;
         bool first = true;
         const cJSON *o;

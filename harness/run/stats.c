@@ -39,25 +39,71 @@ double pb_median(const double *x, size_t n)
     return m;
 }
 
+/* ln P(B = k), B ~ binomial(n, 1/2). */
+static double ln_pmf_half(size_t n, size_t k)
+{
+    return lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) -
+           (double)n * 0.693147180559945309417;   /* ln 2 */
+}
+
+double pb_binom_half_cdf(size_t n, size_t k)
+{
+    if (k >= n)
+        return 1;
+    /* The upper half by symmetry, so the sum below only ever shrinks. */
+    if (2 * k >= n)
+        return 1 - pb_binom_half_cdf(n, n - k - 1);
+    /* P(B <= k) = P(B = k) * sum_{j <= k} P(B = j) / P(B = k).  P(B = k) alone
+     * is taken in log space (2^-n underflows from n = 1075); the ratios follow
+     * from P(B = j - 1) / P(B = j) = j / (n - j + 1) < 1 below the middle, all
+     * positive and shrinking, so the sum is stable and stops once a term no
+     * longer changes it (about 3,000 terms at n = 100,000). */
+    double sum = 1, term = 1;
+    for (size_t j = k; j > 0; j--) {
+        term *= (double)j / (double)(n - j + 1);
+        double next = sum + term;
+        if (next == sum)
+            break;
+        sum = next;
+    }
+    return exp(ln_pmf_half(n, k) + log(sum));
+}
+
 bool pb_median_ci_ranks(size_t n, double level, size_t *lo, size_t *hi)
 {
     /* [x(k+1), x(n-k)] (1-based) misses the median when at most k samples fall
      * on one side, so its coverage is 1 - 2 P(B <= k), B ~ binomial(n, 1/2).
-     * Take the largest k whose tail stays within (1 - level) / 2. */
+     * Take the largest k (with x(k+1) below x(n-k)) whose tail stays within
+     * (1 - level) / 2: P(B <= k) grows with k, so a bisection finds it. */
     double tail = (1 - level) / 2;
-    double ln_half_n = (double)n * log(0.5);
-    double cdf = 0;
-    bool found = false;
-    for (size_t k = 0; 2 * k + 1 < n; k++) {
-        cdf += exp(lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) +
-                   ln_half_n);
-        if (cdf > tail * (1 + 1e-12))
-            break;
-        *lo = k;
-        *hi = n - 1 - k;
-        found = true;
+    if (n < 2 || pb_binom_half_cdf(n, 0) > tail)
+        return false;
+    size_t good = 0, bad = (n - 2) / 2 + 1;   /* cdf(good) <= tail; bad: past the last k */
+    while (bad - good > 1) {
+        size_t mid = good + (bad - good) / 2;
+        if (pb_binom_half_cdf(n, mid) <= tail)
+            good = mid;
+        else
+            bad = mid;
     }
-    return found;
+    *lo = good;
+    *hi = n - 1 - good;
+    return true;
+}
+
+bool pb_median_ci(const double *x, size_t n, double *lo, double *hi)
+{
+    *lo = *hi = NAN;
+    size_t a, b;
+    if (!pb_median_ci_ranks(n, PB_CI_LEVEL, &a, &b))
+        return false;
+    double *s = sorted_copy(x, n);
+    if (!s)
+        return false;
+    *lo = s[a];
+    *hi = s[b];
+    free(s);
+    return true;
 }
 
 double pb_ci_rel(const struct pb_summary *s)
@@ -146,10 +192,48 @@ double pb_karp_flatt(double speedup, double p)
     return (1 / speedup - 1 / p) / (1 - 1 / p);
 }
 
-int pb_amdahl_fit(const double *p, const double *t, size_t n, struct pb_amdahl *fit)
+/* T/T1 - 1/p = f (1 - 1/p) through the origin, T1 known. */
+static int amdahl_known_t1(const double *p, const double *t, size_t n, double t1,
+                           struct pb_amdahl *fit)
+{
+    double sxx = 0, sxy = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(p[i] > 1) || !isfinite(t[i]))
+            continue;
+        double x = 1 - 1 / p[i], y = t[i] / t1 - 1 / p[i];
+        sxx += x * x;
+        sxy += x * y;
+        m++;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = p[j] == p[i] && isfinite(t[j]);
+        fit->points += !seen;
+    }
+    fit->samples = m;
+    if (m == 0 || !(sxx > 0))
+        return -1;
+    fit->t1_s = t1;
+    fit->f = sxy / sxx;
+    if (m >= 2) {
+        double rss = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!(p[i] > 1) || !isfinite(t[i]))
+                continue;
+            double x = 1 - 1 / p[i], y = t[i] / t1 - 1 / p[i];
+            rss += (y - fit->f * x) * (y - fit->f * x);
+        }
+        fit->f_stderr = sqrt(rss / (double)(m - 1) / sxx);
+    }
+    return 0;
+}
+
+int pb_amdahl_fit(const double *p, const double *t, size_t n, double t1_s, struct pb_amdahl *fit)
 {
     memset(fit, 0, sizeof *fit);
     fit->f = fit->f_stderr = fit->t1_s = NAN;
+    if (!isnan(t1_s))
+        return t1_s > 0 ? amdahl_known_t1(p, t, n, t1_s, fit) : -1;
     fit->samples = n;
     if (n < 2)
         return -1;

@@ -1,5 +1,8 @@
 /* Statistics of repeated timings: summaries, a confidence interval of the
- * median, outliers, and the scaling formulas (Karp–Flatt, Amdahl fit). */
+ * median, outliers, and the scaling formulas (Karp–Flatt, Amdahl fit).
+ * The one statistics module: `parbench run` (records, stop rule, analysis) and
+ * `parbench report`/`compare` (report-stats.h, a thin layer adding the
+ * Mann–Whitney test) compute every interval and fit here. */
 #ifndef PB_STATS_H
 #define PB_STATS_H
 
@@ -32,8 +35,17 @@ double pb_median(const double *x, size_t n);
  * sorted, [x[*lo], x[*hi]] (0-based) covers the true median with probability
  * at least `level`, from the binomial(n, 1/2) distribution of how many samples
  * fall below it.  The narrowest symmetric pair is chosen.  Returns false when
- * no pair reaches `level` (n < 6 at 95%). */
+ * no pair reaches `level` (n < 6 at 95%).  Exact for every n (no underflow:
+ * the binomial terms are taken in log space), checked for every n up to 100,000. */
 bool pb_median_ci_ranks(size_t n, double level, size_t *lo, size_t *hi);
+
+/* P(B <= k) for B ~ binomial(n, 1/2), to about 1e-9 relative or better for
+ * n up to 10^6 (1 when k >= n). */
+double pb_binom_half_cdf(size_t n, size_t k);
+
+/* The 95% CI of the median of x[0..n) (not modified): the samples at the ranks
+ * pb_median_ci_ranks gives.  False (and NANs) when n < 6 or out of memory. */
+bool pb_median_ci(const double *x, size_t n, double *lo, double *hi);
 
 /* The CI's larger distance from the median, as a fraction of the median
  * (0.012 for "±1.2%"); NAN without a CI. */
@@ -56,10 +68,17 @@ struct pb_amdahl {
     size_t points;      /* distinct worker counts */
 };
 
-/* Least squares of T = a + b / p over the pairs (p[i], t[i]), so T1 = a + b and
- * f = a / (a + b); the standard error comes from the residuals by the delta
- * method (NAN with fewer than 3 timings).  Returns 0, or -1 when the fit is
- * impossible (fewer than 2 distinct worker counts, or T1 <= 0). */
-int pb_amdahl_fit(const double *p, const double *t, size_t n, struct pb_amdahl *fit);
+/* The one Amdahl fit, over the pairs (p[i], t[i]).
+ * t1_s NAN (T1 unknown, as `parbench run` fits raw timings): least squares of
+ * T = a + b / p, so T1 = a + b and f = a / (a + b); the standard error comes
+ * from the residuals by the delta method (NAN with fewer than 3 timings); it
+ * needs 2 distinct worker counts.
+ * t1_s > 0 (T1 known, as when a report fits speedups over a baseline: t = 1 /
+ * speedup with t1_s = 1): least squares through the origin of
+ * T/T1 - 1/p = f (1 - 1/p) over the timings with p > 1 (at p = 1 they say
+ * nothing about f); standard error from the residuals (NAN with one timing).
+ * `samples` counts the timings used.  Returns 0, or -1 when the fit is
+ * impossible (too few points, or T1 <= 0). */
+int pb_amdahl_fit(const double *p, const double *t, size_t n, double t1_s, struct pb_amdahl *fit);
 
 #endif

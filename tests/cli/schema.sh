@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# What a real `parbench run` writes against results/README.md: every key of
+# every record (placement and placement.workers[] included) is documented, every
+# documented field is written, and results.csv's header is the documented column
+# list.  test_schema checks schema.def against the README; this checks the files.
+source "$PB_SRC/tests/lib.sh"
+cd "$TMP"
+"$PARBENCH" run -k primes -m serial,threads -w 1,2 -r 1 --warmup 0 --bind none \
+    --set primes.hi=20000 -o res -q >"$TMP/stdout" 2>"$TMP/stderr" ||
+    fail "parbench run: $(head -c 300 "$TMP/stderr")"
+j=res/results.json
+readme="$PB_SRC/results/README.md"
+
+# Key paths of the records: arrays as [], the free-form objects (params, mode_facts) as themselves.
+jq -r '[.results[] | paths | select(.[-1] | type == "string")
+        | select((.[0] != "params" and .[0] != "mode_facts") or length == 1)
+        | map(if type == "number" then "[]" else . end) | join(".") | gsub("\\.\\[\\]"; "[]")]
+       | unique[]' "$j" >written
+
+# The names in the first column of the README table under a heading, with a prefix.
+doc_table() {
+    awk -v h="$1" -v p="$2" '
+        $0 == h { on = 1; next }
+        on && /^#/ { exit }
+        on && /^\| `/ { split($0, c, "|"); s = c[2]
+                       while (match(s, /`[^`]*`/)) { print p substr(s, RSTART + 1, RLENGTH - 2)
+                                                     s = substr(s, RSTART + RLENGTH) } }' "$readme"
+}
+{ doc_table '## Record (`results[]`)' ''
+  doc_table '### `results[].placement`' 'placement.'
+  doc_table '### `results[].placement.workers[]`' 'placement.workers[].'; } | sort -u >documented
+
+undocumented=$(comm -23 written documented | tr '\n' ' ')
+check "every key written is documented${undocumented:+ (not: $undocumented)}" test -z "$undocumented"
+# placement.cpus is written only with --cpus.
+unwritten=$(comm -13 written documented | grep -vx 'placement.cpus' | tr '\n' ' ' || true)
+check "every documented field is written${unwritten:+ (not: $unwritten)}" test -z "$unwritten"
+
+doc_cols=$(awk '$0 == "## `results.csv`" { on = 1; next } on && /^#/ { exit }
+                on && /^\| `/ { split($0, c, "|"); s = c[2]; gsub(/[` ]/, "", s); printf "%s%s", n++ ? "," : "", s }' "$readme")
+check "results.csv header is the documented column list" test "$(head -1 res/results.csv)" = "$doc_cols"
+# hosts is the last column: "" hosts (every worker here) are written as this host's name.
+check "hosts column names this host" test "$(sed -n 2p res/results.csv | awk -F, '{print $NF}')" = \
+    "$(jq -r .system.host "$j")"
+check "traits recorded" test "$(jq -c '[.results[] | [.mode, .worker_kind, .single_worker, .runtime]] | unique' "$j")" = \
+    '[["serial","caller",true,"c"],["threads","thread",false,"c"]]'
+finish

@@ -10,7 +10,6 @@
 
 #include "cmd.h"
 #include "results-csv.h"
-#include "mode-mpi.h"
 #include "options.h"
 #include "pb.h"
 #include "preflight.h"
@@ -63,11 +62,6 @@ static void run_usage(FILE *f)
         "      --policy P        compact or scatter (default compact)\n"
         "      --cpus LIST       bind worker i to the i-th CPU of this OS-index list\n"
         "      --oversubscribe   allow more workers than cores/PUs (wraps around)\n"
-        "\n"
-        "mpi mode (docs/mpi.md):\n"
-        "      --mpirun PATH     Open MPI's mpirun (default: mpirun from PATH)\n"
-        "      --hosts FILE      an Open MPI hostfile: run the ranks on those hosts\n"
-        "      --mpi-args \"...\"  more mpirun arguments, split on spaces\n"
         "\n"
         "output:\n"
         "  -o, --output DIR      results directory (default results/HOST-YYYYmmdd-HHMMSS)\n"
@@ -147,8 +141,7 @@ static int parse_schedules(struct pb_run_opts *o, char *text, char *err, size_t 
 
 enum { OPT_SET = 256, OPT_WARMUP, OPT_SCHEDULE, OPT_CHUNK, OPT_TIMEOUT, OPT_BIND, OPT_POLICY,
        OPT_CPUS, OPT_OVERSUB, OPT_KEEP, OPT_FAILFAST, OPT_PRECISION, OPT_MINREPS, OPT_MAXREPS,
-       OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_MPIRUN, OPT_HOSTS,
-       OPT_MPI_ARGS };
+       OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET };
 
 /* Returns 0, -1 on bad input (message in err), or 1 when --help was shown. */
 static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *err, size_t errlen)
@@ -176,9 +169,6 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
         {"order", required_argument, NULL, OPT_ORDER},
         {"scaling", required_argument, NULL, OPT_SCALING},
         {"time-budget", required_argument, NULL, OPT_BUDGET},
-        {"mpirun", required_argument, NULL, OPT_MPIRUN},
-        {"hosts", required_argument, NULL, OPT_HOSTS},
-        {"mpi-args", required_argument, NULL, OPT_MPI_ARGS},
         {0}};
     *o = (struct pb_run_opts){.workers_text = "auto", .size = PB_SIZE_SMALL, .warmup = 1,
                            .rule = {.min_reps = 5, .max_reps = 30, .time_cap_s = 60},
@@ -284,9 +274,6 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
                                 errlen))
                 return -1;
             break;
-        case OPT_MPIRUN: pb_mpi_config.mpirun = optarg; break;
-        case OPT_HOSTS: pb_mpi_config.hosts = optarg; break;
-        case OPT_MPI_ARGS: pb_mpi_config.args = optarg; break;
         case ':':
             snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
             return -1;
@@ -326,10 +313,6 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
             if (!pb_modes[i]->unavailable)
                 o->modes[o->nmodes++] = pb_modes[i];
     }
-    /* mpirun, the hostfile and the rank program, before any work. */
-    for (size_t i = 0; i < o->nmodes; i++)
-        if (strcmp(o->modes[i]->name, "mpi") == 0 && pb_mpi_config_check(err, errlen) != 0)
-            return -1;
     return 0;
 }
 

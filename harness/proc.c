@@ -302,12 +302,16 @@ bool pb_proc_wait(struct pb_proc *p, double deadline)
 void pb_proc_stop(struct pb_proc *p)
 {
     if (p->pid > 0) {
-        kill(-p->pid, SIGTERM);
+        pid_t group = p->pid;
+        /* SIGTERM to the program alone, so it can end what it started its own
+         * way (mpirun ends its job on every host). */
         kill(p->pid, SIGTERM);
         if (!wait_until(p, pb_now() + p->term_wait_s, false)) {
-            kill(-p->pid, SIGKILL);
+            kill(-group, SIGKILL);
             kill(p->pid, SIGKILL);
             pb_proc_reap(p, true);
+        } else {
+            kill(-group, SIGKILL);   /* whatever it left behind in its group */
         }
     }
     pb_proc_drain(p);

@@ -97,8 +97,9 @@ bool pb_proc_reap(struct pb_proc *p, bool block);
  * True once gone. */
 bool pb_proc_wait(struct pb_proc *p, double deadline);
 
-/* Stop it: SIGTERM to its process group, term_wait_s to go, then SIGKILL to
- * the group, and reap it.  Also drains its output and closes the pipes. */
+/* Stop it: SIGTERM to the program, term_wait_s to go, then SIGKILL to its
+ * process group (also to what it left there when it went by itself), and reap
+ * it.  Also drains its output and closes the pipes. */
 void pb_proc_stop(struct pb_proc *p);
 
 /* Close the pipes of a reaped program (pb_proc_stop does this too). */

@@ -39,6 +39,12 @@
 
 #define STARTUP_MIN_S 60.0        /* launching on a cluster may take longer than one run */
 
+/* What the descriptor says alike whether or not the mode is compiled in. */
+#define MPI_MODE_TRAITS                                                                    \
+    .name = "mpi", .worker = PB_WORKER_RANK, .output = PB_OUTPUT_COPIED,                   \
+    .runtime = PB_RUNTIME_C, .style = {"#9467bd", 6, 1}, .options = pb_mpi_options,        \
+    .noptions = PB_MPI_NOPTIONS
+
 #ifndef PB_HAVE_MPI
 
 #define MPI_UNAVAILABLE_TEXT "built without MPI: install libopenmpi-dev and reconfigure"
@@ -54,13 +60,7 @@ static int mpi_unavailable(const struct pb_kernel *k, const struct pb_workload *
 
 /* Compiled out: registered all the same, with its options, saying why. */
 const struct pb_mode pb_mode_mpi = {
-    .name = "mpi",
-    .worker = PB_WORKER_RANK,
-    .output = PB_OUTPUT_COPIED,
-    .runtime = PB_RUNTIME_C,
-    .style = {"#9467bd", 6, 1},
-    .options = pb_mpi_options,
-    .noptions = PB_MPI_NOPTIONS,
+    MPI_MODE_TRAITS,
     .summary = "Open MPI ranks started by mpirun (one host or many); outputs gathered through MPI",
 #ifdef PB_MPI_NOT_OPEN_MPI
     .unavailable = "built against an MPI that is not Open MPI: install libopenmpi-dev and "
@@ -228,13 +228,7 @@ static unsigned mpi_tasks_started(unsigned workers)
 }
 
 const struct pb_mode pb_mode_mpi = {
-    .name = "mpi",
-    .worker = PB_WORKER_RANK,
-    .output = PB_OUTPUT_COPIED,
-    .runtime = PB_RUNTIME_C,
-    .style = {"#9467bd", 6, 1},
-    .options = pb_mpi_options,
-    .noptions = PB_MPI_NOPTIONS,
+    MPI_MODE_TRAITS,
     .summary = "Open MPI ranks started by mpirun (one host or many); static blocks gathered "
                "with MPI_Gatherv or chunks handed out by rank 0; outputs travel through MPI",
     .open = mpi_open,

@@ -298,6 +298,13 @@ void pb_results_skip(struct pb_results *r, const struct pb_config *c, size_t run
     cJSON_AddStringToObject(j, "kernel", c->kernel->name);
     cJSON_AddStringToObject(j, "params_text", text);
     cJSON_AddStringToObject(j, "mode", c->mode->name);
+    if (c->mode->facts) {   /* TEMP (mpi branch): the schema work writes mode_facts */
+        struct pb_facts f = {0};
+        c->mode->facts(c->plan.state, &c->plan, &f);
+        cJSON *mf = cJSON_AddObjectToObject(j, "mode_facts");
+        for (size_t i = 0; i < f.n; i++)
+            cJSON_AddStringToObject(mf, f.f[i].name, f.f[i].value);
+    }
     cJSON_AddNumberToObject(j, "workers", c->plan.workers);
     cJSON_AddStringToObject(j, "schedule", pb_schedule_name(c->plan.schedule));
     cJSON_AddNumberToObject(j, "reps", (double)runs);

@@ -429,10 +429,7 @@ int pb_cmd_run(int argc, char **argv)
         }
     pb_log_quiet(r->o.quiet);
     pb_progress_init(&r->prog, r->o.quiet);
-    int status = PB_EXIT_USAGE;
-    if (pb_run_open_modes(r, err, sizeof err) != 0)   /* TEMP (mpi branch) */
-        goto fail;
-    status = pb_run_prepare(r, err, sizeof err);
+    int status = pb_run_prepare(r, err, sizeof err);
     if (status != PB_EXIT_OK)
         goto fail;
     if (r->o.outdir)

@@ -16,9 +16,6 @@ struct pb_leakcheck {
     struct pb_held base;       /* before the sweep; -1 where it cannot be counted */
     int fds_reported;          /* excess already warned about, so each leak warns once */
     int children_reported;
-    const struct pb_mode *const *modes;   /* TEMP (mpi branch): the modes run and their */
-    void *const *states;                  /* open() states, for held() */
-    size_t nmodes;
 };
 
 /* Count what this process holds now: open descriptors and children

@@ -128,8 +128,6 @@ static cJSON *placement_json(const struct pb_config *c, const struct pb_outcome 
         cJSON_AddNumberToObject(w, "busy_s", ws->busy_s);
         cJSON_AddNumberToObject(w, "tasks", (double)ws->tasks);
         cJSON_AddNumberToObject(w, "chunks", (double)ws->chunks);
-        if (ws->host[0])   /* TEMP (mpi branch): the schema work writes it for every worker */
-            cJSON_AddStringToObject(w, "host", ws->host);
         cJSON_AddItemToArray(workers, w);
         if (o->off_plan[i])
             *all_on_plan = false;
@@ -214,13 +212,6 @@ void pb_results_add(struct pb_results *r, const struct pb_config *c, const struc
     cJSON_AddStringToObject(j, "base_params_text", base);
     cJSON_AddStringToObject(j, "size", pb_size_name(c->params->size));
     cJSON_AddStringToObject(j, "mode", c->mode->name);
-    if (c->mode->facts) {   /* TEMP (mpi branch): the schema work writes mode_facts */
-        struct pb_facts f = {0};
-        c->mode->facts(c->plan.state, &c->plan, &f);
-        cJSON *mf = cJSON_AddObjectToObject(j, "mode_facts");
-        for (size_t i = 0; i < f.n; i++)
-            cJSON_AddStringToObject(mf, f.f[i].name, f.f[i].value);
-    }
     cJSON_AddNumberToObject(j, "workers", c->plan.workers);
     cJSON_AddStringToObject(j, "schedule", pb_schedule_name(c->plan.schedule));
     cJSON_AddNumberToObject(j, "chunk", (double)c->plan.chunk);
@@ -298,13 +289,6 @@ void pb_results_skip(struct pb_results *r, const struct pb_config *c, size_t run
     cJSON_AddStringToObject(j, "kernel", c->kernel->name);
     cJSON_AddStringToObject(j, "params_text", text);
     cJSON_AddStringToObject(j, "mode", c->mode->name);
-    if (c->mode->facts) {   /* TEMP (mpi branch): the schema work writes mode_facts */
-        struct pb_facts f = {0};
-        c->mode->facts(c->plan.state, &c->plan, &f);
-        cJSON *mf = cJSON_AddObjectToObject(j, "mode_facts");
-        for (size_t i = 0; i < f.n; i++)
-            cJSON_AddStringToObject(mf, f.f[i].name, f.f[i].value);
-    }
     cJSON_AddNumberToObject(j, "workers", c->plan.workers);
     cJSON_AddStringToObject(j, "schedule", pb_schedule_name(c->plan.schedule));
     cJSON_AddNumberToObject(j, "reps", (double)runs);

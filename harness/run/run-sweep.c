@@ -192,9 +192,6 @@ int pb_run_sweep(struct pb_run *r)
         return -1;
     }
     pb_leakcheck_init(&r->leaks);
-    r->leaks.modes = r->o.modes;   /* TEMP (mpi branch) */
-    r->leaks.states = r->mode_state;
-    r->leaks.nmodes = r->o.nmodes;
     static const struct pb_sweep_ops ops = {
         .warmup = cb_warmup, .sample = cb_sample, .now = cb_now, .checkpoint = cb_checkpoint,
         .starting = cb_starting, .stopped = cb_stopped, .interrupted = cb_interrupted};

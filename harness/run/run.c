@@ -25,8 +25,6 @@ static int apply_sets(const struct pb_run_opts *o, struct pb_base *p, size_t np,
             return -1;
         }
         *eq = *dot = '\0';
-        if (pb_mode_find(buf))   /* TEMP (mpi branch): a mode's option, see pb_run_open_modes */
-            continue;
         const struct pb_kernel *k = pb_kernel_find(buf);
         if (!k) {
             snprintf(err, errlen, "--set '%s': unknown kernel '%.64s'", o->sets[i], buf);
@@ -44,41 +42,8 @@ static int apply_sets(const struct pb_run_opts *o, struct pb_base *p, size_t np,
     return 0;
 }
 
-int pb_run_open_modes(struct pb_run *r, char *err, size_t errlen)
-{
-    for (size_t m = 0; m < r->o.nmodes; m++) {
-        const struct pb_mode *mode = r->o.modes[m];
-        struct pb_mode_args args = {{0}};
-        for (size_t i = 0; i < r->o.nsets; i++) {
-            const char *set = r->o.sets[i], *dot = strchr(set, '.'), *eq = strchr(set, '=');
-            size_t nl = strlen(mode->name);
-            if (!dot || !eq || dot > eq || (size_t)(dot - set) != nl ||
-                strncmp(set, mode->name, nl) != 0)
-                continue;
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(eq - dot - 1), dot + 1);
-            int k = pb_mode_option_index(mode, name);
-            if (k < 0) {
-                snprintf(err, errlen, "--set '%s': mode %s has no option '%s'", set, mode->name,
-                         name);
-                return -1;
-            }
-            args.value[k] = eq + 1;
-        }
-        if (mode->open && !mode->unavailable) {
-            if (mode->open(&args, &r->mode_state[m], err, errlen) != 0)
-                return -1;
-            r->mode_opened[m] = true;
-        }
-    }
-    return 0;
-}
-
 void pb_run_free(struct pb_run *r)
 {
-    for (size_t m = 0; m < r->o.nmodes; m++)
-        if (r->mode_opened[m] && r->o.modes[m]->close)
-            r->o.modes[m]->close(r->mode_state[m]);
     for (size_t i = 0; i < r->ncfg; i++)
         pb_outcome_free(&r->cfg[i].o);
     free(r->cfg);
@@ -239,8 +204,7 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
                         .plan = {.workers = workers,
                                  .schedule = serial ? PB_SCHED_STATIC : r->o.schedules[s],
                                  .chunk = r->o.chunk, .timeout_s = r->o.timeout_s,
-                                 .placement = pl, .params = &p->params,
-                                 .state = r->mode_state[m]},
+                                 .placement = pl, .params = &p->params},
                         .place = &r->o.place, .warmup = (unsigned)r->o.warmup};
                     snprintf(c->label, sizeof c->label, "%s %s workers=%u %s", p->k->name,
                              mode->name, workers, pb_schedule_name(c->c.plan.schedule));

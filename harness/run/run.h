@@ -103,13 +103,7 @@ struct pb_run {
     uint64_t mem_avail;               /* what this process may still use (pb_run_check_limits) */
     char mem_source[160];             /* the limit that sets mem_avail */
     char outdir[4096];
-    void *mode_state[MAX_MODES];      /* TEMP (mpi branch): what each mode's open() returned */
-    bool mode_opened[MAX_MODES];
 };
-
-/* TEMP (mpi branch, until the traits work lands): check each selected mode's
- * --set MODE.OPT=VALUE options and call its open().  Returns 0, or -1 with err. */
-int pb_run_open_modes(struct pb_run *r, char *err, size_t errlen);
 
 /* Load the topology, list the worker counts, make every placement plan,
  * apply --set and --scaling, list the configurations (kernel, mode, workers,

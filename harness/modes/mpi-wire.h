@@ -1,4 +1,4 @@
-/* The conversation between the harness (mpi.c) and the ranks of an mpi
+/* The conversation between the harness (mpi-transport.c) and the ranks of an mpi
  * session (mpi-rank.c), over one TCP connection that each rank opens back to
  * the harness.  Each rank waits for the next command in a blocking read on
  * it, so idle ranks cost no CPU (a blocking MPI call would spin).  Fixed-

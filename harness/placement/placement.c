@@ -5,19 +5,17 @@
  * --cpus.  Their shared structs are in placement-internal.h.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <hwloc.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pb.h"
 #include "placement-internal.h"
+#include "proc.h"
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -387,32 +385,9 @@ static const char *draw_format(const char *path, bool *cairo)
     return NULL;
 }
 
-/* Full path of executable `name` in $PATH, into `buf`; false when absent. */
-static bool find_in_path(const char *name, char *buf, size_t len)
-{
-    const char *p = getenv("PATH");
-    if (!p || !*p)
-        p = "/usr/bin:/bin";
-    while (*p) {
-        const char *end = strchr(p, ':');
-        size_t dl = end ? (size_t)(end - p) : strlen(p);
-        /* An empty PATH entry means the current directory. */
-        int n = dl ? snprintf(buf, len, "%.*s/%s", (int)dl, p, name)
-                   : snprintf(buf, len, "./%s", name);
-        struct stat st;
-        if (n > 0 && (size_t)n < len && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
-            access(buf, X_OK) == 0)
-            return true;
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    return false;
-}
-
 int pb_topo_draw(const struct pb_topo *t, const char *path, char *err, size_t errlen)
 {
-    char eb[128], exe[4096];
+    char exe[4096];
     bool cairo;
     const char *of = draw_format(path, &cairo);
     if (!of) {
@@ -425,9 +400,9 @@ int pb_topo_draw(const struct pb_topo *t, const char *path, char *err, size_t er
     /* lstopo-no-graphics needs no display libraries and writes svg natively;
      * the cairo formats need the graphical lstopo. */
     const char *name = NULL;
-    if (!cairo && find_in_path("lstopo-no-graphics", exe, sizeof exe))
+    if (!cairo && pb_proc_find("lstopo-no-graphics", exe, sizeof exe) == 0)
         name = "lstopo-no-graphics";
-    else if (find_in_path("lstopo", exe, sizeof exe))
+    else if (pb_proc_find("lstopo", exe, sizeof exe) == 0)
         name = "lstopo";
     if (!name) {
         snprintf(err, errlen, "no %s in PATH to draw %s",
@@ -435,8 +410,6 @@ int pb_topo_draw(const struct pb_topo *t, const char *path, char *err, size_t er
         return 1;
     }
 
-    /* Everything the child needs is prepared before fork(): after it, only
-     * async-signal-safe calls, since the parent may have other threads. */
     const char *argv[12];
     int a = 0;
     argv[a++] = name;
@@ -457,70 +430,23 @@ int pb_topo_draw(const struct pb_topo *t, const char *path, char *err, size_t er
     argv[a++] = path;
     argv[a] = NULL;
 
-    int pfd[2];
-    if (pipe(pfd) != 0) {
-        snprintf(err, errlen, "pipe: %s", pb_strerror(errno, eb, sizeof eb));
+    /* stdout is not ours to fill; stderr comes back to explain a failure.  A
+     * hung lstopo must not hang `parbench run`: it gets the default deadline. */
+    struct pb_proc *p = malloc(sizeof *p);   /* its captures are too big for the stack */
+    if (!p) {
+        snprintf(err, errlen, "out of memory to run %s", name);
         return -1;
     }
-    int devnull = open("/dev/null", O_RDWR);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork for %s: %s", name, pb_strerror(errno, eb, sizeof eb));
-        close(pfd[0]);
-        close(pfd[1]);
-        if (devnull >= 0)
-            close(devnull);
-        return -1;
-    }
-    if (pid == 0) {
-        /* stdout is not ours to fill; stderr comes back to explain a failure. */
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
-        }
-        dup2(pfd[1], STDERR_FILENO);
-        close(pfd[0]);
-        close(pfd[1]);
-        execv(exe, (char *const *)argv);
-        _exit(127);
-    }
-    close(pfd[1]);
-    if (devnull >= 0)
-        close(devnull);
-
-    /* Keep the first line lstopo prints on stderr; drain the rest. */
-    char msg[256];
-    size_t got = 0;
-    for (;;) {
-        char chunk[512];
-        ssize_t r = read(pfd[0], chunk, sizeof chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        for (ssize_t i = 0; i < r && got < sizeof msg - 1; i++)
-            msg[got++] = chunk[i];
-    }
-    msg[got] = '\0';
-    msg[strcspn(msg, "\n")] = '\0';
-    close(pfd[0]);
-
-    int status;
-    pid_t w;
-    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    if (w < 0) {
-        snprintf(err, errlen, "waitpid(%s): %s", name, pb_strerror(errno, eb, sizeof eb));
-        return -1;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        if (WIFEXITED(status))
-            snprintf(err, errlen, "%s --of %s %s exited with status %d%s%s", name, of, path,
-                     WEXITSTATUS(status), *msg ? ": " : "", msg);
-        else
-            snprintf(err, errlen, "%s --of %s %s died of signal %d", name, of, path,
-                     WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-        return -1;
+    const struct pb_proc_opts o = {.err = PB_PROC_CAPTURE};
+    char why[PB_ERRLEN];
+    enum pb_proc_status st = pb_proc_run(p, (char *const *)argv, &o, why, sizeof why);
+    char line[256];
+    pb_proc_line(p->err.text, false, line, sizeof line);
+    free(p);
+    if (st != PB_PROC_OK) {
+        snprintf(err, errlen, "%s --of %s %s: %s%s%s", name, of, path, why, *line ? ": " : "",
+                 line);
+        return st == PB_PROC_NOT_FOUND ? 1 : -1;
     }
     return 0;
 }

@@ -1,23 +1,20 @@
-/* Locate the plot scripts and gnuplot; render one chart with fork/exec. */
+/* Locate the plot scripts and gnuplot; render one chart (gnuplot run through proc.h). */
 #define _GNU_SOURCE /* realpath */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fsutil.h"
 #include "gnuplot.h"
 #include "pb.h"
 #include "plotsdir.h"
+#include "proc.h"
 
 /* A chart that takes longer than this is stuck, not slow. */
-#define RENDER_TIMEOUT_MS 60000
+#define RENDER_TIMEOUT_S 60.0
 
 static bool has_scripts(const char *dir)
 {
@@ -72,72 +69,7 @@ int pb_plots_dir(const char *override, char *buf, size_t len, char *err, size_t 
 
 bool pb_gnuplot_find(char *buf, size_t len)
 {
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        return false;
-    for (const char *p = path;;) {
-        const char *end = strchr(p, ':');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        char cand[4200];
-        snprintf(cand, sizeof cand, "%.*s/gnuplot", (int)(n ? n : 1), n ? p : ".");
-        if (access(cand, X_OK) == 0 && pb_is_file(cand)) {
-            snprintf(buf, len, "%s", cand);
-            return true;
-        }
-        if (!end)
-            return false;
-        p = end + 1;
-    }
-}
-
-/* The last non-blank line of gnuplot's stderr, with control characters removed. */
-static void last_line(const char *text, char *out, size_t len)
-{
-    const char *best = NULL, *p = text;
-    size_t best_n = 0;
-    while (*p) {
-        size_t n = strcspn(p, "\n");
-        if (strspn(p, " \t\r^") < n) {
-            best = p;
-            best_n = n;
-        }
-        p += n + (p[n] == '\n');
-    }
-    size_t j = 0;
-    for (size_t i = 0; best && i < best_n && j + 1 < len; i++)
-        if ((unsigned char)best[i] >= 0x20)
-            out[j++] = best[i];
-    out[j] = '\0';
-}
-
-/* Collect the child's stderr until EOF or the deadline. False on timeout. */
-static bool drain(int fd, char *buf, size_t cap)
-{
-    size_t used = 0;
-    double deadline = pb_now() + RENDER_TIMEOUT_MS / 1000.0;
-    for (;;) {
-        int left = (int)((deadline - pb_now()) * 1000);
-        if (left <= 0)
-            return false;
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int r = poll(&pfd, 1, left);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return r == 0 ? false : true;
-        /* Keep the tail when it overflows: gnuplot's error comes last. */
-        if (used + 1 >= cap) {
-            memmove(buf, buf + cap / 2, used - cap / 2);
-            used -= cap / 2;
-        }
-        ssize_t got = read(fd, buf + used, cap - 1 - used);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return true;
-        used += (size_t)got;
-        buf[used] = '\0';
-    }
+    return pb_proc_find("gnuplot", buf, len) == 0;
 }
 
 /* The private directory gnuplot wrote into, with whatever it left there. */
@@ -168,60 +100,25 @@ int pb_gnuplot_render(const char *gnuplot, const char *plotsdir, const char *scr
         return -1;
     }
     snprintf(tmpbase, sizeof tmpbase, "%s/%s", strrchr(tmpdir, '/') + 1, out);
-    int fds[2];
-    if (pipe(fds) != 0) {
-        snprintf(err, errlen, "pipe: %s", pb_strerror(errno, eb, sizeof eb));
-        rmdir(tmpdir);
-        return -1;
-    }
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", pb_strerror(errno, eb, sizeof eb));
-        close(fds[0]);
-        close(fds[1]);
-        rmdir(tmpdir);
-        return -1;
-    }
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDOUT_FILENO);
-        }
-        dup2(fds[1], STDERR_FILENO);
-        if (fds[1] != STDERR_FILENO)
-            close(fds[1]);
-        if (chdir(workdir) != 0) {
-            dprintf(STDERR_FILENO, "cannot enter %s: %s\n", workdir, strerror(errno));
-            _exit(127);
-        }
-        char *argv[] = {(char *)gnuplot, "-c", scriptpath, (char *)vars, tmpbase, NULL};
-        execv(gnuplot, argv);
-        dprintf(STDERR_FILENO, "cannot run %s: %s\n", gnuplot, strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    char text[8192] = "";
-    bool finished = drain(fds[0], text, sizeof text);
-    close(fds[0]);
-    if (!finished)
-        kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!finished) {
-        snprintf(err, errlen, "%s.gp: gnuplot took more than %d s", script, RENDER_TIMEOUT_MS / 1000);
+    /* gnuplot's error comes last on its stderr; a chart that takes longer
+     * than the deadline is stuck, not slow. */
+    char *argv[] = {(char *)gnuplot, "-c", scriptpath, (char *)vars, tmpbase, NULL};
+    const struct pb_proc_opts o = {.cwd = workdir, .err = PB_PROC_CAPTURE,
+                                   .timeout_s = RENDER_TIMEOUT_S};
+    struct pb_proc *p = malloc(sizeof *p);   /* its captures are too big for the stack */
+    if (!p) {
+        snprintf(err, errlen, "%s.gp: out of memory to run gnuplot", script);
         remove_tmp(tmpdir, out);
         return -1;
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        char line[400];
-        last_line(text, line, sizeof line);
-        snprintf(err, errlen, "%s.gp: gnuplot %s %d: %s", script,
-                 WIFEXITED(status) ? "exited with" : "killed by signal",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-                 line[0] ? line : "(no message)");
+    char why[PB_ERRLEN], line[400];
+    enum pb_proc_status ps = pb_proc_run(p, argv, &o, why, sizeof why);
+    pb_proc_line(p->err.text, true, line, sizeof line);
+    free(p);
+    if (ps != PB_PROC_OK) {
+        bool said = ps == PB_PROC_EXIT_NONZERO || ps == PB_PROC_SIGNALLED;
+        snprintf(err, errlen, "%s.gp: %s%s%s", script, why, said ? ": " : "",
+                 !said ? "" : line[0] ? line : "(no message)");
         remove_tmp(tmpdir, out);
         return -1;
     }

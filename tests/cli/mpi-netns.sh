@@ -5,7 +5,9 @@
 # that enters the namespace where a cluster would use ssh, the ranks talk to
 # each other over TCP only (btl tcp,self, on the bridge's subnet), and rank 0
 # calls the harness back across the bridge.  The ranks must report two
-# different hosts, every run must validate, and the outputs must equal serial.
+# different hosts, every run must validate, the outputs must equal serial, and
+# results.json must name each rank's host.  Skipped (exit 77) without root,
+# mpirun, ip or unshare.
 # Every namespace, veth and the bridge are removed on exit.
 source "$PB_SRC/tests/lib.sh"
 cd "$TMP"
@@ -86,7 +88,7 @@ tiny=(--set primes.hi=200000 --set primes.block=2000 --set blur.width=320 --set 
       --set blur.images=2 --set blur.band=16 --set factors.count=40 --set factors.start=100000)
 rc=0
 "$PARBENCH" run -k primes,factors,blur -m serial,mpi -w 2 --schedule static,dynamic -r 2 \
-    --warmup 1 --bind none --timeout 60 "${tiny[@]}" --hosts hostfile --mpi-args "$mpi_args" \
+    --warmup 1 --bind none --timeout 60 "${tiny[@]}" --set mpi.hosts=hostfile --set mpi.args="$mpi_args" \
     -o out >run.out 2>run.err || rc=$?
 cat run.err
 check "parbench run across 2 namespaces exits 0 (got $rc)" test "$rc" -eq 0
@@ -99,15 +101,14 @@ for k in primes factors blur; do
     check "$k: output across hosts identical to serial ($sums)" test "$(echo "$sums" | wc -w)" -eq 1
 done
 
-# Where the ranks ran: the mode says so once per host set, and (when the
-# results carry it) each rank's host is recorded.
+# Where the ranks ran: the mode says so once per host set, and each record
+# names every rank's host (rank i on host i+1) and the host list.
 want="mpi: 2 ranks on 2 hosts: ${hosts[0]} (rank 0), ${hosts[1]} (rank 1)"
 check "the ranks report two different hosts: '$want'" grep -qF "$want" run.err
-if jq -e '.results[] | select(.mode == "mpi") | .placement.workers[0] | has("host")' \
-        out/results.json >/dev/null 2>&1; then
-    got=$(jq -r '[.results[] | select(.mode == "mpi") | .placement.workers[].host] | unique | join(" ")' out/results.json)
-    check "records name the hosts ($got)" test "$got" = "${hosts[0]} ${hosts[1]}"
-fi
+got=$(jq -r '.results[] | select(.mode == "mpi") | [.placement.workers[].host] | join(" ")' out/results.json | sort -u | paste -sd';')
+check "every mpi record names each rank's host ($got)" test "$got" = "${hosts[0]} ${hosts[1]}"
+got=$(jq -r '[.results[] | select(.mode == "mpi") | .mode_facts.hosts] | unique | join(";")' out/results.json)
+check "every mpi record's facts list both hosts ($got)" test "$got" = "${hosts[0]} ${hosts[1]}"
 launched=$(sort -u agent.log | paste -sd' ')
 check "mpirun launched through the agent into both namespaces ($launched)" \
     test "$launched" = "${hosts[0]} ${hosts[1]}"
@@ -120,7 +121,7 @@ for f in "crash:exited on signal 11" "hang:timed out after 3.0 s"; do
     kind=${f%%:*} want=${f#*:}
     rc=0
     PARBENCH_FAULT=$kind:1:1 "$PARBENCH" run -q -k primes -m mpi -w 2 --schedule static -r 1 \
-        --warmup 0 --bind none --timeout 3 "${tiny[@]}" --hosts hostfile --mpi-args "$mpi_args" \
+        --warmup 0 --bind none --timeout 3 "${tiny[@]}" --set mpi.hosts=hostfile --set mpi.args="$mpi_args" \
         -o "f-$kind" >f.out 2>f.err || rc=$?
     check "$kind on ${hosts[1]}: exit 1 (got $rc)" test "$rc" -eq 1
     check "$kind on ${hosts[1]}: '$want' ($(grep -m1 error: f.err))" grep -qF -- "$want" f.err

@@ -3,7 +3,9 @@
 # every schedule gives output identical to serial and valid; a rank that
 # crashes, exits or hangs fails its configuration with a clear message within
 # --timeout, the sweep goes on, and no mpirun or rank is left behind; a missing
-# mpirun or a bad hostfile is one error line (exit 2) before any work.
+# mpirun or a bad hostfile (--set mpi.mpirun=, mpi.hosts=) is one error line
+# (exit 2) before any work; each record carries the mpirun mapping and every
+# rank's host.  Skipped (exit 77) when the mode or mpirun is missing.
 source "$PB_SRC/tests/lib.sh"
 cd "$TMP"
 if "$PARBENCH" list | grep -qE '^  mpi +unavailable:'; then
@@ -51,6 +53,13 @@ odd=$(jq -r '.results[] | select(.mode == "mpi") | select((.startup_s > 0) != tr
         or ([.placement.workers[] | select(.cpu_start < 0)] | length) > 0)
       | "\(.kernel) w=\(.workers) \(.schedule)"' r-sweep/results.json)
 check "mpi records: launch time, every task counted once, every rank's CPU seen ${odd:+($odd)}" test -z "$odd"
+# Where each rank ran and how mpirun placed them reach the records.
+here=$(hostname)
+odd=$(jq -r --arg h "$here" '.results[] | select(.mode == "mpi") | select(
+        ([.placement.workers[] | select(.host != $h)] | length) > 0
+        or .mode_facts.mapping != "--bind-to none --oversubscribe"
+        or .mode_facts.hosts != $h) | "\(.kernel) w=\(.workers) \(.schedule): \(.mode_facts)"' r-sweep/results.json)
+check "mpi records: every rank's host ($here) and the mapping ${odd:+($odd)}" test -z "$odd"
 no_leftovers "after the sweep"
 
 # Round-robin static chunks (gathered into a staging buffer and unpacked) and
@@ -99,6 +108,9 @@ check "the private directory removed with the session" test ! -e "$dir"
     "${tiny[@]}" -o bound >/dev/null 2>bound.log
 off=$(jq -r '.results[] | select(.placement.on_plan != true) | "w=\(.workers): \([.placement.workers[] | "\(.planned)->\(.cpu_start)"] | join(","))"' bound/results.json)
 check "--bind core: every rank observed on its planned core ${off:+($off)}" test -z "$off"
+maps=$(jq -r '[.results[].mode_facts.mapping] | unique | join(";")' bound/results.json)
+check "--bind core: the records say '--map-by core --bind-to core' ($maps)" \
+    test "$maps" = "--map-by core --bind-to core"
 
 # 3. Faults: rank 1 crashes, exits or hangs at its second task.  Its configuration
 # fails with a message naming what happened; the 1-rank one (no rank 1) still runs.
@@ -134,23 +146,34 @@ no_leftovers "SIGINT"
 # 5. Bad mpi settings: one error line, exit 2, before any work.
 echo "host-without-slots slots" >badhosts
 : >emptyhosts
-expect_error 2 "--mpirun /nonexistent: cannot run it" run -k primes -m mpi --mpirun /nonexistent
-expect_error 2 "--hosts $TMP/nohosts: cannot read" run -k primes -m mpi --hosts "$TMP/nohosts"
-expect_error 2 "badhosts:1: 'slots' is not KEY=VALUE" run -k primes -m mpi --hosts badhosts
-expect_error 2 "--hosts emptyhosts: names no hosts" run -k primes -m mpi --hosts emptyhosts
+expect_error 2 "mpi.mpirun /nonexistent: cannot run it" run -k primes -m mpi --set mpi.mpirun=/nonexistent
+expect_error 2 "mpi.hosts $TMP/nohosts: cannot read" run -k primes -m mpi --set mpi.hosts="$TMP/nohosts"
+expect_error 2 "badhosts:1: 'slots' is not KEY=VALUE" run -k primes -m mpi --set mpi.hosts=badhosts
+expect_error 2 "mpi.hosts emptyhosts: names no hosts" run -k primes -m mpi --set mpi.hosts=emptyhosts
+expect_error 2 "mode mpi has no option 'hostfile'" run -k primes -m mpi --set mpi.hostfile=x
 mkdir lonely && cp "$PARBENCH" lonely/
 PARBENCH=$TMP/lonely/parbench expect_error 2 "lonely/parbench-mpi-rank" run -k primes -m mpi -o never
 check "nothing written after a refused run" test ! -e never
 
-# 6. --mpi-args reach mpirun: a bad one fails the configuration with mpirun's own words.
+# 6. mpi.args reach mpirun: a bad one fails the configuration with mpirun's own words.
 rc=0
-"$PARBENCH" run -q -k primes -m mpi -w 1 -r 1 --warmup 0 "${tiny[@]}" --mpi-args "--no-such-flag" \
+"$PARBENCH" run -q -k primes -m mpi -w 1 -r 1 --warmup 0 "${tiny[@]}" --set mpi.args="--no-such-flag" \
     -o badargs >o.txt 2>e.txt || rc=$?
-check "--mpi-args --no-such-flag: exit 1 (got $rc)" test "$rc" -eq 1
-check "--mpi-args --no-such-flag: mpirun's complaint is quoted ($(cat e.txt))" \
+check "mpi.args=--no-such-flag: exit 1 (got $rc)" test "$rc" -eq 1
+check "mpi.args=--no-such-flag: mpirun's complaint is quoted ($(cat e.txt))" \
     grep -q "no-such-flag" e.txt
 "$PARBENCH" run -q -k primes -m mpi -w 2 -r 1 --warmup 0 "${tiny[@]}" --bind none \
-    --mpi-args "--mca btl self,tcp" -o tcp >/dev/null 2>tcp.log
-check "--mpi-args '--mca btl self,tcp': valid" test "$(jq '.results[0].valid' tcp/results.json)" = true
+    --set mpi.args="--mca btl self,tcp" -o tcp >/dev/null 2>tcp.log
+check "mpi.args='--mca btl self,tcp': valid" test "$(jq '.results[0].valid' tcp/results.json)" = true
+# 7. A stand-in mpirun that fails at once: the configuration fails with its
+# exit status and its own words.
+printf '#!/bin/sh\necho "fake mpirun: cannot launch" >&2\nexit 5\n' >fake-mpirun
+chmod +x fake-mpirun
+rc=0
+"$PARBENCH" run -q -k primes -m mpi -w 1 -r 1 --warmup 0 "${tiny[@]}" --set mpi.mpirun=./fake-mpirun \
+    -o fake >o.txt 2>e.txt || rc=$?
+check "a failing mpirun: exit 1 (got $rc)" test "$rc" -eq 1
+check "a failing mpirun: its status and words are quoted ($(grep -m1 error: e.txt))" \
+    grep -qF "mpirun exited with status 5: fake mpirun: cannot launch" e.txt
 no_leftovers "at the end"
 finish

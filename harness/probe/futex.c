@@ -1,0 +1,142 @@
+/* Probe: futex wake-up latency between two threads pinned to two different
+ * CPUs.  They take turns on one futex word: each sets it to hand the turn
+ * over, FUTEX_WAKEs the other and FUTEX_WAITs for the turn to come back.  A
+ * round trip is two wake-ups; the figure is the round trip / 2, the latency a
+ * blocked worker of the in-process modes pays to be woken for a task. */
+#define _GNU_SOURCE /* syscall */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pb.h"
+#include "probe.h"
+
+enum { INITIATOR_TURN = 0, RESPONDER_TURN = 1, STOP = 2 };
+
+struct futex_job {
+    const struct pb_probe_ctx *c;
+    _Alignas(64) _Atomic int word;   /* alone on its cache line */
+    _Alignas(64) unsigned round_trips;
+    double *x;
+    size_t n;
+    int rc;
+    char err[PB_ERRLEN];
+    char responder_err[PB_ERRLEN];
+};
+
+static void futex_wait(_Atomic int *w, int val)
+{
+    /* Returns at once when *w != val (EAGAIN), on a wake, or on a signal. */
+    syscall(SYS_futex, (int *)w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void futex_wake(_Atomic int *w)
+{
+    syscall(SYS_futex, (int *)w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *responder(void *arg)
+{
+    struct futex_job *j = arg;
+    /* A failed pin is reported afterwards; the turns are served regardless so
+     * the initiator never waits forever. */
+    pb_probe_pin(j->c, (unsigned)j->c->pair[1], false, j->responder_err,
+                 sizeof j->responder_err);
+    for (;;) {
+        int v;
+        while ((v = atomic_load(&j->word)) == INITIATOR_TURN)
+            futex_wait(&j->word, INITIATOR_TURN);
+        if (v == STOP)
+            return NULL;
+        atomic_store(&j->word, INITIATOR_TURN);
+        futex_wake(&j->word);
+    }
+}
+
+static int ping_pong_sample(void *arg, double *x, char *err, size_t errlen)
+{
+    struct futex_job *j = arg;
+    (void)err;
+    (void)errlen;
+    double t0 = pb_now();
+    for (unsigned i = 0; i < j->round_trips; i++) {
+        atomic_store(&j->word, RESPONDER_TURN);
+        futex_wake(&j->word);
+        while (atomic_load(&j->word) == RESPONDER_TURN)
+            futex_wait(&j->word, RESPONDER_TURN);
+    }
+    *x = (pb_now() - t0) / j->round_trips / 2;
+    return 0;
+}
+
+static void *measure(void *arg)
+{
+    struct futex_job *j = arg;
+    pthread_t th;
+    int e = pthread_create(&th, NULL, responder, j);
+    if (e != 0) {
+        char eb[128];
+        snprintf(j->err, sizeof j->err, "pthread_create: %s", pb_strerror(e, eb, sizeof eb));
+        j->rc = -1;
+        return NULL;
+    }
+    j->rc = pb_probe_sample(j->c, ping_pong_sample, j, j->x, &j->n, j->err, sizeof j->err);
+    atomic_store(&j->word, STOP);
+    futex_wake(&j->word);
+    pthread_join(th, NULL);
+    if (j->rc == 0 && j->responder_err[0]) {
+        snprintf(j->err, sizeof j->err, "%s", j->responder_err);
+        j->rc = -1;
+    }
+    return NULL;
+}
+
+int pb_probe_futex(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char *err,
+                   size_t errlen)
+{
+    (void)root;
+    if (c->pair[1] < 0) {
+        snprintf(err, errlen, "needs two CPUs, %u available", c->ncpus);
+        return 1;
+    }
+    /* aligned_alloc: calloc's 16-byte alignment would break the _Alignas(64). */
+    struct futex_job *j = aligned_alloc(64, sizeof *j);
+    if (j)
+        memset(j, 0, sizeof *j);
+    double *x = calloc(c->reps.max_n, sizeof *x);
+    int rc = -1;
+    if (!j || !x) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    j->c = c;
+    j->x = x;
+    j->round_trips = c->quick ? 100 : 1000;
+    atomic_init(&j->word, INITIATOR_TURN);
+    if (pb_probe_on_cpu(c, (unsigned)c->pair[0], measure, j, err, errlen) != 0)
+        goto out;
+    if (j->rc != 0) {
+        snprintf(err, errlen, "%s", j->err);
+        goto out;
+    }
+    cJSON *s = cJSON_CreateObject();
+    cJSON *cp = cJSON_AddArrayToObject(s, "cpus");
+    cJSON_AddItemToArray(cp, cJSON_CreateNumber(c->cpus[c->pair[0]]));
+    cJSON_AddItemToArray(cp, cJSON_CreateNumber(c->cpus[c->pair[1]]));
+    cJSON_AddBoolToObject(s, "pinned", c->pinned);
+    cJSON_AddNumberToObject(s, "round_trips_per_sample", j->round_trips);
+    pb_probe_figure(figures, "futex.wake", "futex",
+                    "FUTEX_WAKE to the woken thread running (ping-pong round trip / 2)", "s", 0,
+                    x, j->n, s);
+    rc = 0;
+out:
+    free(x);
+    free(j);
+    return rc;
+}

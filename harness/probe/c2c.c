@@ -145,7 +145,7 @@ int pb_probe_c2c(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char
     struct pb_probe_ctx pc = *c;
     pc.reps.max_n = pc.reps.min_n = c->quick ? 7 : 11;
     pc.reps.budget_s = 0;
-    unsigned round_trips = c->quick ? 200 : 1000;
+    unsigned round_trips = c->quick ? 100 : 1000;
 
     block = cJSON_CreateObject();
     cJSON_AddStringToObject(block, "unit", "ns");

@@ -1,7 +1,7 @@
 /* Probe: fork + _exit + waitpid, the cost every process mode pays per worker
  * start, at two sizes of the parent:
  *   fork.exit_wait          parbench as it is (its resident size stated)
- *   fork.exit_wait_touched  with 256 MiB more of private memory touched, which
+ *   fork.exit_wait_touched  with 256 MiB (quick: 64 MiB) more of private memory touched, which
  *                           fork must copy the page tables of (the difference
  *                           is what a large prepared input costs a fork)
  * Memory is touched the way kernels' inputs are (malloc'ed, no madvise), so
@@ -18,6 +18,7 @@
 #include "probe.h"
 
 #define TOUCHED_BYTES ((size_t)256 << 20)
+#define QUICK_TOUCHED_BYTES ((size_t)64 << 20)
 
 struct fork_job {
     const struct pb_probe_ctx *c;
@@ -91,21 +92,22 @@ int pb_probe_fork(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, cha
     thp_mode(thp, sizeof thp);
     int rc = 0;
     unsigned char *extra = NULL;
+    size_t touched = c->quick ? QUICK_TOUCHED_BYTES : TOUCHED_BYTES;
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         if (pass == 1) {
-            extra = malloc(TOUCHED_BYTES);
+            extra = malloc(touched);
             if (!extra) {
-                snprintf(err, errlen, "out of memory for %zu MiB to touch", TOUCHED_BYTES >> 20);
+                snprintf(err, errlen, "out of memory for %zu MiB to touch", touched >> 20);
                 rc = -1;
                 break;
             }
             /* Every page resident and private; volatile so the stores are not
              * dropped as dead (the memory is never read). */
             volatile unsigned char *v = extra;
-            for (size_t off = 0; off < TOUCHED_BYTES; off += 4096)
+            for (size_t off = 0; off < touched; off += 4096)
                 v[off] = 1;
         }
-        struct fork_job j = {.c = c, .forks = c->quick ? 10 : 50, .x = x};
+        struct fork_job j = {.c = c, .forks = c->quick ? 2 : 50, .x = x};
         if (pb_probe_on_cpu(c, 0, measure, &j, err, errlen) != 0) {
             rc = -1;
             break;
@@ -119,7 +121,7 @@ int pb_probe_fork(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, cha
         cJSON_AddNumberToObject(s, "cpu", c->cpus[0]);
         cJSON_AddBoolToObject(s, "pinned", c->pinned);
         cJSON_AddNumberToObject(s, "parent_rss_bytes", j.rss_bytes);
-        cJSON_AddNumberToObject(s, "touched_bytes", pass ? (double)TOUCHED_BYTES : 0);
+        cJSON_AddNumberToObject(s, "touched_bytes", pass ? (double)touched : 0);
         cJSON_AddStringToObject(s, "transparent_hugepages", thp);
         cJSON_AddNumberToObject(s, "forks_per_sample", j.forks);
         if (pass == 0)
@@ -127,7 +129,7 @@ int pb_probe_fork(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, cha
                             "fork, child _exit(0), parent waitpid", "s", 0, x, j.n, s);
         else
             pb_probe_figure(figures, "fork.exit_wait_touched", "fork",
-                            "fork, _exit, waitpid with 256 MiB more touched in the parent", "s",
+                            "fork, _exit, waitpid with more memory touched in the parent", "s",
                             0, x, j.n, s);
     }
     free(extra);

@@ -117,7 +117,7 @@ int pb_probe_futex(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, ch
     }
     j->c = c;
     j->x = x;
-    j->round_trips = c->quick ? 100 : 1000;
+    j->round_trips = c->quick ? 20 : 1000;
     atomic_init(&j->word, INITIATOR_TURN);
     if (pb_probe_on_cpu(c, (unsigned)c->pair[0], measure, j, err, errlen) != 0)
         goto out;

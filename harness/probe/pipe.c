@@ -233,9 +233,9 @@ int pb_probe_pipe(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, cha
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    size_t total = c->quick ? (8u << 20) : (64u << 20);
+    size_t total = c->quick ? (4u << 20) : (64u << 20);
     struct pipe_job jobs[3] = {
-        {.c = c, .kind = ECHO, .round_trips = c->quick ? 100 : 1000},
+        {.c = c, .kind = ECHO, .round_trips = c->quick ? 20 : 1000},
         {.c = c, .kind = SINK, .total_bytes = total},
         {.c = c, .kind = SINK, .total_bytes = total, .want_pipe_bytes = large_pipe_bytes()},
     };

@@ -6,7 +6,7 @@
  *
  * Array size: STREAM's rule is each array at least 4x the last-level caches
  * together (hwloc's sizes); it is capped at 1 GiB per array and a quarter of
- * the available memory for all three (quick: 32 MiB), and setup says whether
+ * the available memory for all three (quick: 16 MiB), and setup says whether
  * the rule was met.  Bytes counted: 24 per element (two reads, one write; the
  * write-allocate read is not counted, as in STREAM). */
 #include <hwloc.h>
@@ -19,7 +19,7 @@
 #include "probe.h"
 
 #define CAP_BYTES ((size_t)1 << 30)
-#define QUICK_BYTES ((size_t)32 << 20)
+#define QUICK_BYTES ((size_t)16 << 20)
 #define MIN_BYTES ((size_t)64 << 20)
 #define SCALAR 3.0
 

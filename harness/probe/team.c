@@ -17,14 +17,17 @@ struct team {
     pthread_mutex_t gate_mu;     /* the gate: threads wait until every thread exists */
     pthread_cond_t gate_cv;
     int gate;                    /* 0 wait, 1 go, -1 leave (a thread could not start) */
+    struct member *ms;
     _Atomic int stop;
     _Atomic int bind_failed;
     char bind_err[PB_ERRLEN];    /* the first thread's binding error */
 };
 
+/* One per thread, a cache line each: when its last step began and ended. */
 struct member {
-    struct team *tm;
+    _Alignas(64) struct team *tm;
     unsigned w;
+    double t0, t1;
 };
 
 static void *member_main(void *arg)
@@ -51,20 +54,31 @@ static void *member_main(void *arg)
         pthread_barrier_wait(&tm->start);
         if (atomic_load(&tm->stop))
             return NULL;
+        m->t0 = pb_now();
         tm->t->step(tm->t->arg, m->w);
+        m->t1 = pb_now();
         pthread_barrier_wait(&tm->end);
     }
 }
 
+/* The sample spans the first thread's start to the last thread's end, as the
+ * threads saw them: this thread may be woken late from a barrier, and its
+ * own clock would then miss part of the work. */
 static int team_sample(void *arg, double *x, char *err, size_t errlen)
 {
     struct team *tm = arg;
     (void)err;
     (void)errlen;
     pthread_barrier_wait(&tm->start);
-    double t0 = pb_now();
     pthread_barrier_wait(&tm->end);
-    *x = tm->t->value(tm->t->arg, pb_now() - t0);
+    double t0 = tm->ms[0].t0, t1 = tm->ms[0].t1;
+    for (unsigned w = 1; w < tm->t->threads; w++) {
+        if (tm->ms[w].t0 < t0)
+            t0 = tm->ms[w].t0;
+        if (tm->ms[w].t1 > t1)
+            t1 = tm->ms[w].t1;
+    }
+    *x = tm->t->value(tm->t->arg, t1 - t0);
     return 0;
 }
 
@@ -72,7 +86,8 @@ int pb_probe_team_run(const struct pb_probe_ctx *c, const struct pb_probe_team *
                       struct pb_placement *pl, double *xs, size_t *nx, char *err, size_t errlen)
 {
     struct team tm = {.c = c, .t = t, .pl = pl};
-    struct member *ms = calloc(t->threads, sizeof *ms);
+    /* aligned_alloc: calloc's 16-byte alignment would break the _Alignas(64). */
+    struct member *ms = aligned_alloc(64, t->threads * sizeof *ms);
     pthread_t *th = calloc(t->threads, sizeof *th);
     *nx = 0;
     if (!ms || !th) {
@@ -81,6 +96,8 @@ int pb_probe_team_run(const struct pb_probe_ctx *c, const struct pb_probe_team *
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    memset(ms, 0, t->threads * sizeof *ms);
+    tm.ms = ms;
     pthread_mutex_init(&tm.gate_mu, NULL);
     pthread_cond_init(&tm.gate_cv, NULL);
     pthread_barrier_init(&tm.start, NULL, t->threads + 1);
@@ -90,7 +107,8 @@ int pb_probe_team_run(const struct pb_probe_ctx *c, const struct pb_probe_team *
     int rc = -1;
     unsigned started = 0;
     for (; started < t->threads; started++) {
-        ms[started] = (struct member){&tm, started};
+        ms[started].tm = &tm;
+        ms[started].w = started;
         int e = pthread_create(&th[started], NULL, member_main, &ms[started]);
         if (e != 0) {
             char eb[128];

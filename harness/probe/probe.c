@@ -432,10 +432,12 @@ static void print_c2c(const cJSON *c2c)
 
 void pb_probe_print(const cJSON *root)
 {
-    printf("%-30s %10s %10s %10s  %-5s %s\n", "figure", "median", "ci_low", "ci_high", "unit",
-           "n");
+    const cJSON *figures = cJSON_GetObjectItemCaseSensitive(root, "figures");
+    if (cJSON_GetArraySize(figures) > 0)
+        printf("%-30s %10s %10s %10s  %-5s %s\n", "figure", "median", "ci_low", "ci_high",
+               "unit", "n");
     const cJSON *f;
-    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(root, "figures")) {
+    cJSON_ArrayForEach(f, figures) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(f, "id");
         const cJSON *unit = cJSON_GetObjectItemCaseSensitive(f, "unit");
         if (!cJSON_IsString(id) || !cJSON_IsString(unit))

@@ -11,7 +11,6 @@
  * draws it, and on a many-core machine the clusters (SMT siblings, L3s,
  * sockets) show as blocks. */
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,36 +22,32 @@
 #include "stats.h"
 
 struct c2c_job {
-    const struct pb_probe_ctx *c;
     /* 128 bytes apart: some CPUs fetch lines in adjacent pairs. */
     _Alignas(128) _Atomic uint64_t line;
     _Alignas(128) _Atomic int stop;
-    _Alignas(128) unsigned a, b;   /* indexes into c->cpus */
-    unsigned round_trips;          /* per sample */
-    uint64_t next;                 /* the initiator's next even value */
-    double *x;
-    size_t n;
-    int rc;
-    char err[PB_ERRLEN];
-    char responder_err[PB_ERRLEN];
+    _Alignas(128) unsigned round_trips;   /* per sample */
+    uint64_t next;                        /* the initiator's next even value */
 };
 
-static void *responder(void *arg)
+static void respond(void *arg)
 {
     struct c2c_job *j = arg;
-    /* A failed pin is reported afterwards; the counter is served regardless
-     * so the initiator never spins forever. */
-    pb_probe_pin(j->c, j->b, false, j->responder_err, sizeof j->responder_err);
     for (uint64_t odd = 1;; odd += 2) {
         uint64_t want = odd;
         while (!atomic_compare_exchange_weak_explicit(&j->line, &want, odd + 1,
                                                       memory_order_relaxed,
                                                       memory_order_relaxed)) {
             if (atomic_load_explicit(&j->stop, memory_order_relaxed))
-                return NULL;
+                return;
             want = odd;
         }
     }
+}
+
+static void stop(void *arg)
+{
+    struct c2c_job *j = arg;
+    atomic_store(&j->stop, 1);
 }
 
 /* One initiator step: wait for 2k and make it 2k+1. */
@@ -76,27 +71,6 @@ static int ping_pong_sample(void *arg, double *x, char *err, size_t errlen)
         initiate(j);
     *x = (pb_now() - t0) / j->round_trips / 2 * 1e9;
     return 0;
-}
-
-static void *measure(void *arg)
-{
-    struct c2c_job *j = arg;
-    pthread_t th;
-    int e = pthread_create(&th, NULL, responder, j);
-    if (e != 0) {
-        char eb[128];
-        snprintf(j->err, sizeof j->err, "pthread_create: %s", pb_strerror(e, eb, sizeof eb));
-        j->rc = -1;
-        return NULL;
-    }
-    j->rc = pb_probe_sample(j->c, ping_pong_sample, j, j->x, &j->n, j->err, sizeof j->err);
-    atomic_store(&j->stop, 1);
-    pthread_join(th, NULL);
-    if (j->rc == 0 && j->responder_err[0]) {
-        snprintf(j->err, sizeof j->err, "%s", j->responder_err);
-        j->rc = -1;
-    }
-    return NULL;
 }
 
 static cJSON *new_matrix(unsigned n)
@@ -168,21 +142,19 @@ int pb_probe_c2c(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char
             if (a == b)
                 continue;
             memset(j, 0, sizeof *j);
-            j->c = &pc;
-            j->a = a;
-            j->b = b;
             j->round_trips = round_trips;
-            j->x = x;
             atomic_init(&j->line, 0);
             atomic_init(&j->stop, 0);
-            if (pb_probe_on_cpu(&pc, a, measure, j, err, errlen) != 0)
-                goto out;
-            if (j->rc != 0) {
-                snprintf(err, errlen, "cpus %d and %d: %s", c->cpus[a], c->cpus[b], j->err);
+            struct pb_probe_duo d = {.a = a, .b = b, .sample = ping_pong_sample,
+                                     .respond = respond, .stop = stop, .arg = j};
+            size_t nx;
+            char e[PB_ERRLEN];
+            if (pb_probe_duo_run(&pc, &d, x, &nx, e, sizeof e) != 0) {
+                snprintf(err, errlen, "cpus %d and %d: %s", c->cpus[a], c->cpus[b], e);
                 goto out;
             }
             struct pb_summary s;
-            pb_summarise(x, j->n, &s);
+            pb_summarise(x, nx, &s);
             set_cell(med, a, b, s.median);
             if (s.has_ci) {
                 set_cell(lo, a, b, s.ci_low);

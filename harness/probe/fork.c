@@ -21,13 +21,7 @@
 #define QUICK_TOUCHED_BYTES ((size_t)64 << 20)
 
 struct fork_job {
-    const struct pb_probe_ctx *c;
     unsigned forks;       /* per sample */
-    double rss_bytes;     /* resident size when the samples started */
-    double *x;
-    size_t n;
-    int rc;
-    char err[PB_ERRLEN];
 };
 
 static int fork_sample(void *arg, double *x, char *err, size_t errlen)
@@ -53,14 +47,6 @@ static int fork_sample(void *arg, double *x, char *err, size_t errlen)
     }
     *x = (pb_now() - t0) / j->forks;
     return 0;
-}
-
-static void *measure(void *arg)
-{
-    struct fork_job *j = arg;
-    j->rss_bytes = pb_probe_rss_bytes();
-    j->rc = pb_probe_sample(j->c, fork_sample, j, j->x, &j->n, j->err, sizeof j->err);
-    return NULL;
 }
 
 /* The system's THP mode: the bracketed word of the sysfs file, "" if unknown. */
@@ -107,30 +93,27 @@ int pb_probe_fork(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, cha
             for (size_t off = 0; off < touched; off += 4096)
                 v[off] = 1;
         }
-        struct fork_job j = {.c = c, .forks = c->quick ? 2 : 50, .x = x};
-        if (pb_probe_on_cpu(c, 0, measure, &j, err, errlen) != 0) {
-            rc = -1;
-            break;
-        }
-        if (j.rc != 0) {
-            snprintf(err, errlen, "%s", j.err);
+        struct fork_job j = {.forks = c->quick ? 2 : 50};
+        double rss_bytes = pb_probe_rss_bytes();
+        size_t n;
+        if (pb_probe_sample_on_cpu(c, 0, fork_sample, &j, x, &n, err, errlen) != 0) {
             rc = -1;
             break;
         }
         cJSON *s = cJSON_CreateObject();
         cJSON_AddNumberToObject(s, "cpu", c->cpus[0]);
         cJSON_AddBoolToObject(s, "pinned", c->pinned);
-        cJSON_AddNumberToObject(s, "parent_rss_bytes", j.rss_bytes);
+        cJSON_AddNumberToObject(s, "parent_rss_bytes", rss_bytes);
         cJSON_AddNumberToObject(s, "touched_bytes", pass ? (double)touched : 0);
         cJSON_AddStringToObject(s, "transparent_hugepages", thp);
         cJSON_AddNumberToObject(s, "forks_per_sample", j.forks);
         if (pass == 0)
             pb_probe_figure(figures, "fork.exit_wait", "fork",
-                            "fork, child _exit(0), parent waitpid", "s", 0, x, j.n, s);
+                            "fork, child _exit(0), parent waitpid", "s", 0, x, n, s);
         else
             pb_probe_figure(figures, "fork.exit_wait_touched", "fork",
                             "fork, _exit, waitpid with more memory touched in the parent", "s",
-                            0, x, j.n, s);
+                            0, x, n, s);
     }
     free(extra);
     free(x);

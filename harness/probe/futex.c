@@ -6,7 +6,6 @@
 #define _GNU_SOURCE /* syscall */
 #include <errno.h>
 #include <linux/futex.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,14 +19,8 @@
 enum { INITIATOR_TURN = 0, RESPONDER_TURN = 1, STOP = 2 };
 
 struct futex_job {
-    const struct pb_probe_ctx *c;
     _Alignas(64) _Atomic int word;   /* alone on its cache line */
     _Alignas(64) unsigned round_trips;
-    double *x;
-    size_t n;
-    int rc;
-    char err[PB_ERRLEN];
-    char responder_err[PB_ERRLEN];
 };
 
 static void futex_wait(_Atomic int *w, int val)
@@ -41,22 +34,25 @@ static void futex_wake(_Atomic int *w)
     syscall(SYS_futex, (int *)w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static void *responder(void *arg)
+static void respond(void *arg)
 {
     struct futex_job *j = arg;
-    /* A failed pin is reported afterwards; the turns are served regardless so
-     * the initiator never waits forever. */
-    pb_probe_pin(j->c, (unsigned)j->c->pair[1], false, j->responder_err,
-                 sizeof j->responder_err);
     for (;;) {
         int v;
         while ((v = atomic_load(&j->word)) == INITIATOR_TURN)
             futex_wait(&j->word, INITIATOR_TURN);
         if (v == STOP)
-            return NULL;
+            return;
         atomic_store(&j->word, INITIATOR_TURN);
         futex_wake(&j->word);
     }
+}
+
+static void stop(void *arg)
+{
+    struct futex_job *j = arg;
+    atomic_store(&j->word, STOP);
+    futex_wake(&j->word);
 }
 
 static int ping_pong_sample(void *arg, double *x, char *err, size_t errlen)
@@ -73,28 +69,6 @@ static int ping_pong_sample(void *arg, double *x, char *err, size_t errlen)
     }
     *x = (pb_now() - t0) / j->round_trips / 2;
     return 0;
-}
-
-static void *measure(void *arg)
-{
-    struct futex_job *j = arg;
-    pthread_t th;
-    int e = pthread_create(&th, NULL, responder, j);
-    if (e != 0) {
-        char eb[128];
-        snprintf(j->err, sizeof j->err, "pthread_create: %s", pb_strerror(e, eb, sizeof eb));
-        j->rc = -1;
-        return NULL;
-    }
-    j->rc = pb_probe_sample(j->c, ping_pong_sample, j, j->x, &j->n, j->err, sizeof j->err);
-    atomic_store(&j->word, STOP);
-    futex_wake(&j->word);
-    pthread_join(th, NULL);
-    if (j->rc == 0 && j->responder_err[0]) {
-        snprintf(j->err, sizeof j->err, "%s", j->responder_err);
-        j->rc = -1;
-    }
-    return NULL;
 }
 
 int pb_probe_futex(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char *err,
@@ -115,16 +89,14 @@ int pb_probe_futex(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, ch
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    j->c = c;
-    j->x = x;
     j->round_trips = c->quick ? 20 : 1000;
     atomic_init(&j->word, INITIATOR_TURN);
-    if (pb_probe_on_cpu(c, (unsigned)c->pair[0], measure, j, err, errlen) != 0)
+    struct pb_probe_duo d = {.a = (unsigned)c->pair[0], .b = (unsigned)c->pair[1],
+                             .sample = ping_pong_sample, .respond = respond, .stop = stop,
+                             .arg = j};
+    size_t n;
+    if (pb_probe_duo_run(c, &d, x, &n, err, errlen) != 0)
         goto out;
-    if (j->rc != 0) {
-        snprintf(err, errlen, "%s", j->err);
-        goto out;
-    }
     cJSON *s = cJSON_CreateObject();
     cJSON *cp = cJSON_AddArrayToObject(s, "cpus");
     cJSON_AddItemToArray(cp, cJSON_CreateNumber(c->cpus[c->pair[0]]));
@@ -133,7 +105,7 @@ int pb_probe_futex(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, ch
     cJSON_AddNumberToObject(s, "round_trips_per_sample", j->round_trips);
     pb_probe_figure(figures, "futex.wake", "futex",
                     "FUTEX_WAKE to the woken thread running (ping-pong round trip / 2)", "s", 0,
-                    x, j->n, s);
+                    x, n, s);
     rc = 0;
 out:
     free(x);

@@ -90,6 +90,39 @@ int pb_probe_sample(const struct pb_probe_ctx *c,
     return 0;
 }
 
+struct sample_job {
+    const struct pb_probe_ctx *c;
+    int (*sample)(void *arg, double *x, char *err, size_t errlen);
+    void *arg;
+    double *xs;
+    size_t n;
+    int rc;
+    char err[PB_ERRLEN];
+};
+
+static void *sample_main(void *p)
+{
+    struct sample_job *s = p;
+    s->rc = pb_probe_sample(s->c, s->sample, s->arg, s->xs, &s->n, s->err, sizeof s->err);
+    return NULL;
+}
+
+int pb_probe_sample_on_cpu(const struct pb_probe_ctx *c, unsigned i,
+                           int (*sample)(void *arg, double *x, char *err, size_t errlen),
+                           void *arg, double *xs, size_t *nx, char *err, size_t errlen)
+{
+    struct sample_job s = {.c = c, .sample = sample, .arg = arg, .xs = xs};
+    *nx = 0;
+    if (pb_probe_on_cpu(c, i, sample_main, &s, err, errlen) != 0)
+        return -1;
+    if (s.rc != 0) {
+        snprintf(err, errlen, "%s", s.err);
+        return -1;
+    }
+    *nx = s.n;
+    return 0;
+}
+
 static void add_or_null(cJSON *o, const char *key, bool ok, double v)
 {
     if (ok && isfinite(v))

@@ -93,6 +93,28 @@ int pb_probe_team_run(const struct pb_probe_ctx *c, const struct pb_probe_team *
 void pb_probe_team_setup(const struct pb_probe_ctx *c, const struct pb_placement *pl,
                          unsigned threads, cJSON *setup);
 
+/* Two threads that work in turns (futex, c2c): `sample` runs on a thread
+ * pinned to cpus[a] while `respond` runs on one pinned to cpus[b] until
+ * `stop` makes it return.  respond must keep serving even when its pinning
+ * failed (that is reported after the samples), so nothing waits forever. */
+struct pb_probe_duo {
+    unsigned a, b;                                           /* indexes into c->cpus */
+    int (*sample)(void *arg, double *x, char *err, size_t errlen);
+    void (*respond)(void *arg);
+    void (*stop)(void *arg);
+    void *arg;
+};
+/* Take the duo's samples (pb_probe_sample) into xs[0..*nx).  Returns 0, or -1
+ * with `err` (a thread could not start or be bound, or a sample failed). */
+int pb_probe_duo_run(const struct pb_probe_ctx *c, const struct pb_probe_duo *d, double *xs,
+                     size_t *nx, char *err, size_t errlen);
+
+/* pb_probe_sample on a new thread pinned to cpus[i]: for the probes that
+ * time one thread's work (fork, thread). */
+int pb_probe_sample_on_cpu(const struct pb_probe_ctx *c, unsigned i,
+                           int (*sample)(void *arg, double *x, char *err, size_t errlen),
+                           void *arg, double *xs, size_t *nx, char *err, size_t errlen);
+
 /* Summarise x[0..n) (pb_summarise) and append a figure to `figures`:
  * id (unique, "pipe.round_trip"), probe name, what it is in words, unit ("s",
  * "B/s", "Hz"), threads (0: not a per-thread-count figure) and `setup` (the

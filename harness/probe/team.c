@@ -1,5 +1,6 @@
-/* A team of pinned threads that take samples in lock step, for the probes
- * that load several cores at once (stream, clock). */
+/* Threads that take samples together: a team of pinned threads in lock step,
+ * for the probes that load several cores at once (stream, clock), and a duo
+ * of two pinned threads taking turns (futex, c2c). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -154,4 +155,61 @@ void pb_probe_team_setup(const struct pb_probe_ctx *c, const struct pb_placement
     }
     cJSON_AddStringToObject(setup, "cpusets", where);
     cJSON_AddBoolToObject(setup, "pinned", c->pinned);
+}
+
+/* ---- the duo ---------------------------------------------------------------- */
+
+struct duo {
+    const struct pb_probe_ctx *c;
+    const struct pb_probe_duo *d;
+    double *xs;
+    size_t n;
+    int rc;
+    char err[PB_ERRLEN];
+    char respond_err[PB_ERRLEN];   /* the responder's pinning error */
+};
+
+static void *duo_respond(void *arg)
+{
+    struct duo *u = arg;
+    pb_probe_pin(u->c, u->d->b, false, u->respond_err, sizeof u->respond_err);
+    u->d->respond(u->d->arg);
+    return NULL;
+}
+
+/* On the thread pinned to cpus[a]. */
+static void *duo_sample(void *arg)
+{
+    struct duo *u = arg;
+    pthread_t th;
+    int e = pthread_create(&th, NULL, duo_respond, u);
+    if (e != 0) {
+        char eb[128];
+        snprintf(u->err, sizeof u->err, "pthread_create: %s", pb_strerror(e, eb, sizeof eb));
+        u->rc = -1;
+        return NULL;
+    }
+    u->rc = pb_probe_sample(u->c, u->d->sample, u->d->arg, u->xs, &u->n, u->err, sizeof u->err);
+    u->d->stop(u->d->arg);
+    pthread_join(th, NULL);
+    if (u->rc == 0 && u->respond_err[0]) {
+        snprintf(u->err, sizeof u->err, "%s", u->respond_err);
+        u->rc = -1;
+    }
+    return NULL;
+}
+
+int pb_probe_duo_run(const struct pb_probe_ctx *c, const struct pb_probe_duo *d, double *xs,
+                     size_t *nx, char *err, size_t errlen)
+{
+    struct duo u = {.c = c, .d = d, .xs = xs};
+    *nx = 0;
+    if (pb_probe_on_cpu(c, d->a, duo_sample, &u, err, errlen) != 0)
+        return -1;
+    if (u.rc != 0) {
+        snprintf(err, errlen, "%s", u.err);
+        return -1;
+    }
+    *nx = u.n;
+    return 0;
 }

@@ -8,12 +8,7 @@
 #include "probe.h"
 
 struct thread_job {
-    const struct pb_probe_ctx *c;
     unsigned threads;   /* created and joined per sample, one after the other */
-    double *x;
-    size_t n;
-    int rc;
-    char err[PB_ERRLEN];
 };
 
 static void *nothing(void *arg)
@@ -39,13 +34,6 @@ static int create_join_sample(void *arg, double *x, char *err, size_t errlen)
     return 0;
 }
 
-static void *measure(void *arg)
-{
-    struct thread_job *j = arg;
-    j->rc = pb_probe_sample(j->c, create_join_sample, j, j->x, &j->n, j->err, sizeof j->err);
-    return NULL;
-}
-
 int pb_probe_thread(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char *err,
                     size_t errlen)
 {
@@ -55,12 +43,9 @@ int pb_probe_thread(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, c
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    struct thread_job j = {.c = c, .threads = c->quick ? 20 : 200, .x = x};
-    int rc = pb_probe_on_cpu(c, 0, measure, &j, err, errlen);
-    if (rc == 0 && j.rc != 0) {
-        snprintf(err, errlen, "%s", j.err);
-        rc = -1;
-    }
+    struct thread_job j = {.threads = c->quick ? 20 : 200};
+    size_t n;
+    int rc = pb_probe_sample_on_cpu(c, 0, create_join_sample, &j, x, &n, err, errlen);
     if (rc == 0) {
         cJSON *s = cJSON_CreateObject();
         /* The new thread inherits the creator's binding: both on this CPU. */
@@ -68,8 +53,7 @@ int pb_probe_thread(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, c
         cJSON_AddBoolToObject(s, "pinned", c->pinned);
         cJSON_AddNumberToObject(s, "threads_per_sample", j.threads);
         pb_probe_figure(figures, "thread.create_join", "thread",
-                        "pthread_create of an empty thread, then pthread_join", "s", 0, x, j.n,
-                        s);
+                        "pthread_create of an empty thread, then pthread_join", "s", 0, x, n, s);
     }
     free(x);
     return rc;

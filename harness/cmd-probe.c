@@ -182,8 +182,10 @@ int pb_cmd_probe(int argc, char **argv)
         int r = pb_probe_run(t, &o.po, argc, argv, &root, err, sizeof err);
         if (r != 0) {
             pb_topo_free(t);
-            if (pb_stop_signal)
+            if (pb_stop_signal) {
+                pb_warn("interrupted: nothing written");
                 return pb_stop_signal == SIGTERM ? PB_EXIT_SIGTERM : PB_EXIT_SIGINT;
+            }
             pb_error("%s", err);
             return r == -2 ? PB_EXIT_USAGE : PB_EXIT_FAIL;
         }

@@ -8,5 +8,6 @@ int pb_cmd_run(int argc, char **argv);
 int pb_cmd_topo(int argc, char **argv);
 int pb_cmd_report(int argc, char **argv);
 int pb_cmd_compare(int argc, char **argv);
+int pb_cmd_probe(int argc, char **argv);
 
 #endif

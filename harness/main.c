@@ -23,6 +23,8 @@ static void usage(FILE *f)
             "  topo      show the machine's topology and a worker placement plan\n"
             "  report    charts and report.md/.html from a results directory\n"
             "  compare   ratio tables and overlay charts of two or more results directories\n"
+            "  probe     calibrate the machine: pipes, fork, futex, threads, core-to-core\n"
+            "            latency, memory bandwidth, clock under load; write probe.json\n"
             "\n"
             "  parbench COMMAND --help   shows a command's options\n"
             "  parbench --version        prints the version and git revision\n"
@@ -77,6 +79,8 @@ int main(int argc, char **argv)
         return pb_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return pb_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "probe") == 0)
+        return pb_cmd_probe(argc - 1, argv + 1);
     pb_error("unknown command '%s' (try 'parbench --help')", cmd);
     return PB_EXIT_USAGE;
 }

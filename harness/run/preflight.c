@@ -132,21 +132,33 @@ static uint64_t add_chain(uint64_t iters)
     return x;
 }
 
+double pb_add_chain_mhz(uint64_t iters)
+{
+    double t0 = pb_now();
+    add_chain(iters);
+    double dt = pb_now() - t0;
+    return dt > 0 ? 16.0 * (double)iters / dt / 1e6 : NAN;
+}
+
 double pb_calibrate_mhz(void)
 {
     const uint64_t iters = 1000000;   /* 16e6 cycles: ~8 ms at 2 GHz */
-    double best = INFINITY;
+    double best = 0;
     add_chain(iters);                 /* let the clock ramp up */
     for (int trial = 0; trial < 7; trial++) {
-        double t0 = pb_now();
-        add_chain(iters);
-        double dt = pb_now() - t0;
-        if (dt < best)
-            best = dt;   /* interruptions only ever make a trial slower */
+        double mhz = pb_add_chain_mhz(iters);
+        if (mhz > best)
+            best = mhz;   /* interruptions only ever make a trial slower */
     }
-    return best > 0 && isfinite(best) ? 16.0 * (double)iters / best / 1e6 : NAN;
+    return best > 0 ? best : NAN;
 }
 #else
+double pb_add_chain_mhz(uint64_t iters)
+{
+    (void)iters;
+    return NAN;
+}
+
 double pb_calibrate_mhz(void)
 {
     return NAN;

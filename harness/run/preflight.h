@@ -6,6 +6,7 @@
 #define PB_PREFLIGHT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -28,6 +29,10 @@ int pb_parse_proc_stat(const char *text, struct pb_cpu_ticks *all, struct pb_cpu
  * CLOCK_MONOTONIC: the best of a few ~15 ms trials.  NAN where the loop is not
  * written for this architecture. */
 double pb_calibrate_mhz(void);
+/* One timed run of that loop, `iters` x 16 adds: the clock in MHz it ran at
+ * (NAN where the loop is not written for this architecture).  parbench probe
+ * runs it on several cores at once to see the clock droop. */
+double pb_add_chain_mhz(uint64_t iters);
 
 /* Run the check (about 0.3 s) and return the "preflight" block; `t` gives the
  * SMT fallback.  Warnings are in its "warnings" array; the caller prints them. */

@@ -433,10 +433,11 @@ static void slot_read(const unsigned char *ctl, unsigned i, struct py_slot *s)
     memcpy(s, ctl + (size_t)i * SLOT_BYTES, sizeof *s);
 }
 
-/* "worker 1 (pid N), worker 3 (pid M)": the workers holding a chunk (only
- * those in the driver itself when `driver_only`).  Returns how many. */
+/* "1 (pid N), 3 (pid M)" (without the pids when `pids` is false): the workers
+ * holding a chunk, only those in the driver itself when `driver_only`.
+ * Returns how many. */
 static unsigned busy_names(const unsigned char *ctl, unsigned n, pid_t driver, bool driver_only,
-                           char *buf, size_t len)
+                           bool pids, char *buf, size_t len)
 {
     unsigned named = 0;
     size_t used = 0;
@@ -446,8 +447,9 @@ static unsigned busy_names(const unsigned char *ctl, unsigned n, pid_t driver, b
         slot_read(ctl, i, &s);
         if (s.claim == 0 || s.pid <= 0 || (driver_only && s.pid != driver))
             continue;
-        int r = snprintf(buf + used, len - used, "%s%u (pid %lld)", named ? ", " : "", i,
-                         (long long)s.pid);
+        int r = pids ? snprintf(buf + used, len - used, "%s%u (pid %lld)", named ? ", " : "", i,
+                                (long long)s.pid)
+                     : snprintf(buf + used, len - used, "%s%u", named ? ", " : "", i);
         if (r > 0 && (size_t)r < len - used)
             used += (size_t)r;
         named++;
@@ -462,7 +464,7 @@ static int fail_driver(struct py_session *ps, const unsigned char *ctl, unsigned
     char names[256];
     pid_t driver = ps->pid;
     if (why == -2) {   /* the deadline */
-        unsigned busy = busy_names(ctl, n, driver, false, names, sizeof names);
+        unsigned busy = busy_names(ctl, n, driver, false, true, names, sizeof names);
         py_kill(ps, NULL);
         if (busy)
             snprintf(err, errlen, "%s: timed out after %.1f s; worker%s %s still running", ps->mode,
@@ -477,13 +479,18 @@ static int fail_driver(struct py_session *ps, const unsigned char *ctl, unsigned
         return -1;
     }
     int st = 0;
-    unsigned busy = busy_names(ctl, n, driver, true, names, sizeof names);
+    unsigned busy = busy_names(ctl, n, driver, true, false, names, sizeof names);
     py_kill(ps, &st);
     char how[128], tail[600];
     describe(st, how, sizeof how);
     stderr_tail(ps, tail, sizeof tail);
-    if (busy)   /* a worker thread of the interpreter took it down: name it */
-        snprintf(err, errlen, "%s: worker%s %s %s", ps->mode, busy > 1 ? "s" : "", names, how);
+    /* Threads share the interpreter: which one took it down cannot be told, so
+     * the workers that were inside a chunk are named as suspects. */
+    if (busy == 1)
+        snprintf(err, errlen, "%s: worker %s (pid %d) %s", ps->mode, names, (int)driver, how);
+    else if (busy > 1)
+        snprintf(err, errlen, "%s: the interpreter (pid %d) %s while workers %s were running",
+                 ps->mode, (int)driver, how, names);
     else
         snprintf(err, errlen, "%s: the interpreter (pid %d) %s%s", ps->mode, (int)driver, how,
                  tail);

@@ -55,9 +55,10 @@ static void list_modes(void)
             printf("  %-10s unavailable: %s\n", m->name, m->unavailable);
         else
             printf("  %-10s %s\n", m->name, m->summary);
-        printf("             worker_kind=%s output_path=%s runtime=%s%s\n",
+        printf("             worker_kind=%s output_path=%s runtime=%s%s%s\n",
                pb_worker_kind_name(m->worker), pb_output_path_name(m->output),
-               pb_runtime_name(m->runtime), m->single_worker ? " single_worker" : "");
+               pb_runtime_name(m->runtime), m->single_worker ? " single_worker" : "",
+               m->opt_in ? " opt_in" : "");
         for (size_t j = 0; j < m->noptions; j++)
             printf("      %s.%-8s %s\n", m->name, m->options[j].name, m->options[j].help);
     }

@@ -31,7 +31,7 @@ static void run_usage(FILE *f)
         "\n"
         "  -k, --kernels LIST    kernels, comma-separated (default: every kernel that\n"
         "                        'parbench list' does not mark opt-in)\n"
-        "  -m, --modes LIST      modes (default: every available mode)\n"
+        "  -m, --modes LIST      modes (default: every available mode but the opt-in ones)\n"
         "  -w, --workers LIST    worker counts: '1,2,4', '1-4', 'all' (1..cores) or\n"
         "                        'auto' (1,2,4,.. up to the cores, then the PUs) (default auto)\n"
         "                        (all/auto stop at a cgroup CPU quota unless --oversubscribe)\n"
@@ -329,7 +329,7 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
     }
     if (o->nmodes == 0) {
         for (size_t i = 0; i < pb_nmodes && o->nmodes < MAX_MODES; i++)
-            if (!pb_modes[i]->unavailable)
+            if (!pb_modes[i]->unavailable && !pb_modes[i]->opt_in)
                 o->modes[o->nmodes++] = pb_modes[i];
     }
     return 0;

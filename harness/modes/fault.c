@@ -34,7 +34,8 @@ int pb_fault_parse(const char *text, struct pb_fault *f)
     static const struct {
         const char *name;
         enum pb_fault_kind kind;
-    } kinds[] = {{"crash", PB_FAULT_CRASH}, {"exit", PB_FAULT_EXIT}, {"hang", PB_FAULT_HANG}};
+    } kinds[] = {{"crash", PB_FAULT_CRASH}, {"exit", PB_FAULT_EXIT}, {"hang", PB_FAULT_HANG},
+                 {"raise", PB_FAULT_RAISE}};
     *f = (struct pb_fault){.kind = PB_FAULT_NONE};
     const char *c1 = text ? strchr(text, ':') : NULL;
     const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -75,9 +76,14 @@ const struct pb_fault *pb_fault_get(void)
         const char *v = getenv("PARBENCH_FAULT");
         if (v && *v && pb_fault_parse(v, &fault) != 0)
             pb_warn("PARBENCH_FAULT='%s' ignored: expected KIND:WORKER:TASK[:RUN] with KIND "
-                    "crash, exit or hang", v);
+                    "crash, exit, hang or raise", v);
     }
     return &fault;
+}
+
+bool pb_fault_armed(const struct pb_fault *f)
+{
+    return f->kind != PB_FAULT_NONE && (f->any_run || f->run == current_run);
 }
 
 void pb_fault_maybe(const struct pb_fault *f, unsigned worker, size_t task)
@@ -100,6 +106,7 @@ void pb_fault_maybe(const struct pb_fault *f, unsigned worker, size_t task)
         _exit(128 + SIGSEGV);
     }
     case PB_FAULT_EXIT:
+    case PB_FAULT_RAISE:
         _exit(3);
     case PB_FAULT_HANG:
         for (;;)

@@ -2,8 +2,9 @@
  * exit or hang so the supervision paths can be exercised from the CLI.
  *
  * PARBENCH_FAULT=KIND:WORKER:TASK[:RUN], read once from the environment:
- *   KIND    crash (the worker raises SIGSEGV), exit (it calls _exit(3)) or
- *           hang (it sleeps until killed)
+ *   KIND    crash (the worker raises SIGSEGV), exit (it calls _exit(3)),
+ *           hang (it sleeps until killed) or raise (a Python worker raises
+ *           RuntimeError; a C worker, which has no exceptions, exits as for exit)
  *   WORKER  the worker index (for spawn: the slot index)
  *   TASK    the fault fires when that worker is about to run this task or,
  *           if it never gets this one, its first task above it
@@ -22,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pb_fault_kind { PB_FAULT_NONE, PB_FAULT_CRASH, PB_FAULT_EXIT, PB_FAULT_HANG };
+enum pb_fault_kind { PB_FAULT_NONE, PB_FAULT_CRASH, PB_FAULT_EXIT, PB_FAULT_HANG, PB_FAULT_RAISE };
 
 struct pb_fault {
     enum pb_fault_kind kind;
@@ -43,6 +44,10 @@ const struct pb_fault *pb_fault_get(void);
 /* In the parent, as a process mode starts a run: count it, so that children
  * forked for it inherit the run's number. */
 void pb_fault_next_run(void);
+
+/* In the parent, after pb_fault_next_run: whether `f` strikes in the current run
+ * (the Python modes pass it to their interpreter only then). */
+bool pb_fault_armed(const struct pb_fault *f);
 
 /* In a child: fire `f` if worker `worker` is about to run task `task`.
  * Returns only when there is nothing to fire. */

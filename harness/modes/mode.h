@@ -129,6 +129,8 @@ struct pb_mode {
     /* Traits: what the layers above would otherwise guess from the name. */
     bool single_worker;          /* runs once per kernel with one worker and no schedule;
                                     the baseline speedups of its runtime are measured against */
+    bool opt_in;                 /* left out of the default mode list: runs only when named
+                                    with -m (the Python modes, which run some kernels only) */
     enum pb_worker_kind worker;
     enum pb_output_path output;
     enum pb_runtime runtime;

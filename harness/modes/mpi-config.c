@@ -287,7 +287,7 @@ static void fault_arg(struct pb_strv *a)
 {
     const struct pb_fault *f = pb_fault_get();
     static const char *const kinds[] = {[PB_FAULT_CRASH] = "crash", [PB_FAULT_EXIT] = "exit",
-                                        [PB_FAULT_HANG] = "hang"};
+                                        [PB_FAULT_HANG] = "hang", [PB_FAULT_RAISE] = "raise"};
     if (f->kind == PB_FAULT_NONE || !f->any_run)   /* ranks outlive runs: no RUN for them */
         return;
     pb_strv_addf(a, "--fault");

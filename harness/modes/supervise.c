@@ -43,8 +43,8 @@ int pb_super_init(struct pb_super *sv, const char *mode, unsigned nslots, double
                             .timeout_s = timeout_s, .err = err, .errlen = errlen};
     unsigned n = nslots ? nslots : 1;
     sv->child = calloc(n, sizeof *sv->child);
-    sv->pfd = calloc(n, sizeof *sv->pfd);
-    sv->pslot = calloc(n, sizeof *sv->pslot);
+    sv->pfd = calloc(n + 1, sizeof *sv->pfd);   /* + 1: pb_super_wait_fd's own descriptor */
+    sv->pslot = calloc(n + 1, sizeof *sv->pslot);
     if (!sv->child || !sv->pfd || !sv->pslot) {
         free(sv->child);   /* not pb_super_free: the slots hold no descriptors yet */
         free(sv->pfd);
@@ -312,6 +312,11 @@ int pb_super_fork(struct pb_super *sv, unsigned slot, unsigned worker, bool with
 
 int pb_super_wait(struct pb_super *sv, unsigned *slot)
 {
+    return pb_super_wait_fd(sv, -1, slot) < 0 ? -1 : 0;
+}
+
+int pb_super_wait_fd(struct pb_super *sv, int fd, unsigned *slot)
+{
     for (;;) {
         if (pb_stop_signal)
             return pb_super_fail(sv, "interrupted");
@@ -327,8 +332,12 @@ int pb_super_wait(struct pb_super *sv, unsigned *slot)
                 sv->pslot[n++] = i;
             }
         }
-        if (n == 0)
+        if (n == 0 && fd < 0)
             return pb_super_fail(sv, "no worker left to wait for");
+        /* The extra descriptor goes last: a worker's own pipe (its error or its
+         * exit) is looked at first, so a death is reported as such. */
+        if (fd >= 0)
+            sv->pfd[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
         int r = poll(sv->pfd, n, ms);
         if (r < 0 && errno != EINTR) {
             char eb[128];
@@ -336,6 +345,8 @@ int pb_super_wait(struct pb_super *sv, unsigned *slot)
         }
         for (nfds_t k = 0; r > 0 && k < n; k++)
             if (sv->pfd[k].revents) {
+                if (fd >= 0 && k == n - 1)
+                    return 1;
                 *slot = sv->pslot[k];
                 sv->rotor = sv->pslot[k] + 1;
                 return 0;

@@ -85,6 +85,10 @@ int pb_super_fork(struct pb_super *sv, unsigned slot, unsigned worker, bool with
 /* Wait until a child not yet finished has something to read (a message or
  * its exit) and set `*slot`.  Returns 0, or -1 after failing the run on timeout or signal. */
 int pb_super_wait(struct pb_super *sv, unsigned *slot);
+/* The same, also watching `fd` (a pipe every worker writes, the queue mode's):
+ * returns 1 when `fd` is readable (or hung up), 0 with `*slot` set when a
+ * child's own pipe is, -1 after failing the run. */
+int pb_super_wait_fd(struct pb_super *sv, int fd, unsigned *slot);
 
 /* Read the next message header from `slot`.  A child's exit, an ERROR message
  * and a header that does not make sense fail the run (-1). */

@@ -15,9 +15,18 @@ while IFS=$'\t' read -r name why; do
         modes+=("$name")
     fi
 done < <("$PARBENCH" list --names modes)
+# Opt-in modes (the Python ones) run only some kernels and have their own test
+# (python.sh): reported here as skipped, not silently left out.
+mapfile -t optin < <("$PARBENCH" list |
+    awk '/^modes:/{m=1;next} m && /^  [^ ]/{name=$1} m && / opt_in$/{print name}')
+for o in "${optin[@]}"; do
+    echo "SKIP mode $o: opt-in (runs only the kernels it implements; see its own test)"
+    for i in "${!modes[@]}"; do [ "${modes[$i]}" = "$o" ] && unset 'modes[i]'; done
+done
+modes=("${modes[@]}")
 # Single-worker modes (serial) run once per kernel: `parbench list` marks them.
 mapfile -t single < <("$PARBENCH" list |
-    awk '/^modes:/{m=1;next} m && /^  [^ ]/{name=$1} m && / single_worker$/{print name}')
+    awk '/^modes:/{m=1;next} m && /^  [^ ]/{name=$1} m && / single_worker( opt_in)?$/{print name}')
 check "the registry names kernels (${kernels[*]}) and available modes (${modes[*]})" \
     test "${#kernels[@]}" -gt 0 -a "${#modes[@]}" -gt 0
 klist=$(IFS=,; echo "${kernels[*]}")

@@ -18,7 +18,7 @@ shm_list() {
     ls -A /dev/shm 2>/dev/null | grep -Ev '^(vader_segment|sm_segment|ompi|open_mpi|parbench-mpi\.)' | sort || true
 }
 shm_before=$(shm_list)
-pymodes=$("$PARBENCH" list | awk '/^modes:/{m=1;next} m && $1 ~ /^py-/ {print $1}' | paste -sd,)
+pymodes=$("$PARBENCH" list --names modes | cut -f1 | grep "^py-" | paste -sd,)
 check "parbench list shows the seven Python modes ($pymodes)" \
     test "$pymodes" = "py-serial,py-threads,py-pool,py-executor,py-shm,py-process,py-queue"
 

@@ -211,6 +211,10 @@ void pb_results_add(struct pb_results *r, const struct pb_config *c, const struc
     cJSON_AddStringToObject(j, "params_text", text);
     cJSON_AddStringToObject(j, "base_params_text", base);
     cJSON_AddStringToObject(j, "size", pb_size_name(c->params->size));
+    /* The code the kernel chose on this CPU (blur's SIMD path); absent when it has no say. */
+    const char *path = c->kernel->code_path ? c->kernel->code_path(c->params) : NULL;
+    if (path)
+        cJSON_AddStringToObject(j, "code_path", path);
     cJSON_AddStringToObject(j, "mode", c->mode->name);
     cJSON_AddNumberToObject(j, "workers", c->plan.workers);
     cJSON_AddStringToObject(j, "schedule", pb_schedule_name(c->plan.schedule));

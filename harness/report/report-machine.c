@@ -31,6 +31,12 @@ static double num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : NAN;
 }
 
+/* A number from a file that fits an unsigned int (converting any other is undefined). */
+static bool fits_uint(double v)
+{
+    return v >= 0 && v <= 4294967295.0;
+}
+
 /* A key/value table row. */
 static void kv(struct pb_doc *d, const char *k, const char *v)
 {
@@ -55,19 +61,19 @@ static void cpu_identity(struct pb_tb *b, const cJSON *cpu)
 {
     pb_tb_puts(b, str(cpu, "vendor"));
     double impl = num(cpu, "arm_implementer");
-    if (!isnan(impl)) {
+    if (fits_uint(impl)) {
         pb_tb_printf(b, "%simplementer 0x%02x", b->len ? ", " : "", (unsigned)impl);
         static const char *const f[][2] = {{"arm_part", "part"}, {"arm_variant", "variant"},
                                            {"arm_revision", "revision"}};
         for (size_t i = 0; i < 3; i++)
-            if (!isnan(num(cpu, f[i][0])))
+            if (fits_uint(num(cpu, f[i][0])))
                 pb_tb_printf(b, ", %s 0x%x", f[i][1], (unsigned)num(cpu, f[i][0]));
     } else {
         /* Family and model in hex too: errata and microcode tables list them so. */
         static const char *const f[] = {"family", "model", "stepping"};
         for (size_t i = 0; i < 3; i++) {
             double v = num(cpu, f[i]);
-            if (!isnan(v) && i < 2)
+            if (fits_uint(v) && i < 2)
                 pb_tb_printf(b, "%s%s %.0f (0x%x)", b->len ? ", " : "", f[i], v, (unsigned)v);
             else if (!isnan(v))
                 pb_tb_printf(b, "%s%s %.0f", b->len ? ", " : "", f[i], v);

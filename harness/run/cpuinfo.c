@@ -175,8 +175,10 @@ const char *pb_cpuinfo_isa(const char *flags, char *buf, size_t len)
         if (!has_word(flags, isa_table[i].flag))
             continue;
         int n = snprintf(buf + at, len - at, "%s%s", at ? " " : "", isa_table[i].name);
-        if (n < 0 || (size_t)n >= len - at)
+        if (n < 0 || (size_t)n >= len - at) {
+            buf[at] = '\0';   /* whole names only */
             break;
+        }
         at += (size_t)n;
     }
     return buf;

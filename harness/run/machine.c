@@ -175,46 +175,46 @@ static bool cpuid_clocks(double *base, double *max_mhz)
 static bool hwcap_features(char *buf, size_t len)
 {
 #ifdef PB_HAVE_HWCAP
-    unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
-    (void)hw2;
-    if (!hw)
-        return false;
-    snprintf(buf, len, "%s%s%s%s%s%s%s%s", "",
+    static const struct {
+        int word;             /* 1: AT_HWCAP, 2: AT_HWCAP2 */
+        unsigned long bit;
+        const char *name;     /* the kernel's Features name */
+    } caps[] = {
 #ifdef HWCAP_ASIMD
-             hw & HWCAP_ASIMD ? " asimd" : "",
-#else
-             "",
+        {1, HWCAP_ASIMD, "asimd"},
 #endif
 #ifdef HWCAP_ASIMDHP
-             hw & HWCAP_ASIMDHP ? " asimdhp" : "",
-#else
-             "",
+        {1, HWCAP_ASIMDHP, "asimdhp"},
 #endif
 #ifdef HWCAP_ASIMDDP
-             hw & HWCAP_ASIMDDP ? " asimddp" : "",
-#else
-             "",
+        {1, HWCAP_ASIMDDP, "asimddp"},
 #endif
 #ifdef HWCAP_SVE
-             hw & HWCAP_SVE ? " sve" : "",
-#else
-             "",
+        {1, HWCAP_SVE, "sve"},
 #endif
 #ifdef HWCAP2_SVE2
-             hw2 & HWCAP2_SVE2 ? " sve2" : "",
-#else
-             "",
+        {2, HWCAP2_SVE2, "sve2"},
 #endif
 #ifdef HWCAP2_I8MM
-             hw2 & HWCAP2_I8MM ? " i8mm" : "",
-#else
-             "",
+        {2, HWCAP2_I8MM, "i8mm"},
 #endif
 #ifdef HWCAP2_BF16
-             hw2 & HWCAP2_BF16 ? " bf16" : "");
-#else
-             "");
+        {2, HWCAP2_BF16, "bf16"},
 #endif
+        {0, 0, NULL},
+    };
+    unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    if (!hw)
+        return false;
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; caps[i].name; i++)
+        if ((caps[i].word == 1 ? hw : hw2) & caps[i].bit) {
+            int n = snprintf(buf + at, len - at, " %s", caps[i].name);
+            if (n < 0 || (size_t)n >= len - at)
+                break;
+            at += (size_t)n;
+        }
     return true;
 #else
     (void)buf;
@@ -258,7 +258,7 @@ static void cpu_block(cJSON *sys, struct pb_cpuinfo *ci)
     add_long(c, "family", ci->family);
     add_long(c, "model", ci->model);
     add_long(c, "stepping", ci->stepping);
-    char mc[64] = "";
+    char mc[sizeof ci->microcode] = "";
     if (!ci->microcode[0] && read_line("/sys/devices/system/cpu/cpu0/microcode/version", mc, sizeof mc))
         snprintf(ci->microcode, sizeof ci->microcode, "%s", mc);
     add_str(c, "microcode", ci->microcode);
@@ -473,7 +473,7 @@ static void openmp_block(cJSON *sys)
     /* ... whose version is the compiler's when it is GCC's own libgomp. */
     char ver[128] = "";
     if (rt && strcmp(rt, "libgomp") == 0 && strncmp(PB_COMPILER, "GNU ", 4) == 0)
-        snprintf(ver, sizeof ver, "GCC %s", PB_COMPILER + 4);
+        snprintf(ver, sizeof ver, "GCC %s", &PB_COMPILER[4]);
     add_str(o, "runtime_version", ver);
     char loaded[512] = "";
 #ifdef PB_HAVE_DL_ITERATE

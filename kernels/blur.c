@@ -115,6 +115,9 @@ static inline void blur_round(unsigned char *restrict dst, const float *restrict
 #define BLUR_VB 16
 #endif
 #define BLUR_NAME(x) x##_generic
+#define BLUR_GENERIC_PATH(vb) "generic (" #vb "-byte vectors)"
+#define BLUR_GENERIC_PATH_OF(vb) BLUR_GENERIC_PATH(vb)
+static const char blur_generic_path[] = BLUR_GENERIC_PATH_OF(BLUR_VB);
 #include "blur-band.h"
 #undef BLUR_VB
 #undef BLUR_NAME
@@ -218,6 +221,22 @@ static blur_band_fn *blur_pick(const char *simd, char *err, size_t errlen)
         return blur_band_generic;
     snprintf(err, errlen, "blur.simd=%s: expected auto, generic, avx2 or avx512", simd);
     return NULL;
+}
+
+/* The band blur blur_pick chooses, in words, for the records' code_path. */
+static const char *blur_code_path(const struct pb_params *p)
+{
+    char err[256];
+    blur_band_fn *fn = blur_pick(p->v[P_SIMD].s, err, sizeof err);
+#ifdef BLUR_HAVE_AVX512
+    if (fn == blur_band_avx512)
+        return "avx512 (64-byte vectors)";
+#endif
+#ifdef BLUR_HAVE_AVX2
+    if (fn == blur_band_avx2)
+        return "avx2 (32-byte vectors)";
+#endif
+    return fn == blur_band_generic ? blur_generic_path : NULL;
 }
 
 /* Index of the image whose bands include `task`, by binary search over first_task. */
@@ -856,4 +875,5 @@ const struct pb_kernel pb_kernel_blur = {
     .release = blur_release,
     .footprint = blur_footprint,
     .scale_param = "images",
+    .code_path = blur_code_path,
 };

@@ -119,6 +119,11 @@ struct pb_kernel {
     /* Optional: the parameter `parbench run --scaling weak` multiplies by the
      * worker count; "hi-lo" scales the span (hi' = lo + (hi - lo) * p). */
     const char *scale_param;
+    /* Optional: which code the kernel runs at parameters `p` on this CPU, in a few
+     * words whose first is the name a user would set ("avx512 (64-byte vectors)" for
+     * blur's SIMD pick); recorded in each record as `code_path`.  The string is
+     * static; NULL when the kernel cannot tell (the parameters are refused). */
+    const char *(*code_path)(const struct pb_params *p);
 };
 
 /* Registry, generated from kernels.def. */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fmtnum.h"
-#include "fsutil.h"
+#include "report-machine.h"
 #include "report-stats.h"
 #include "report.h"
 
@@ -47,60 +47,6 @@ static void kv(struct pb_doc *d, const char *k, const char *v)
 {
     const char *cells[] = {k, v && v[0] ? v : "\xe2\x80\x93"};
     pb_doc_row(d, false, cells);
-}
-
-/* The topology picture only when its name is a plain file in the results directory. */
-static bool topology_picture(const struct pb_rfile *rf)
-{
-    const char *p = rf->sys.topology_picture;
-    if (!p[0] || p[0] == '/' || strstr(p, "..") || strchr(p, '\\'))
-        return false;
-    char path[8400];
-    snprintf(path, sizeof path, "%s/%s", rf->dir, p);
-    return pb_is_file(path);
-}
-
-static void machine(struct pb_doc *d, const struct pb_rfile *rf)
-{
-    const struct pb_rf_system *y = &rf->sys;
-    char buf[512], b1[32], b2[32], b3[32];
-    pb_doc_heading(d, 2, "machine", "Machine");
-    static const char *const head[] = {"", ""};
-    pb_doc_table(d, 2, head, "ll");
-    kv(d, "Host", y->host);
-    kv(d, "CPU", y->cpu_model);
-    int n = snprintf(buf, sizeof buf, "%.0f cores, %.0f PUs", y->cores, y->pus);
-    if (!isnan(y->packages))
-        n += snprintf(buf + n, sizeof buf - (size_t)n, ", %.0f package%s", y->packages,
-                      y->packages == 1 ? "" : "s");
-    n += snprintf(buf + n, sizeof buf - (size_t)n, y->pus > y->cores ? ", SMT (%.0f per core)" : ", no SMT",
-                  y->pus / y->cores);
-    if (!isnan(y->numa_nodes))
-        n += snprintf(buf + n, sizeof buf - (size_t)n, ", %.0f NUMA node%s", y->numa_nodes,
-                      y->numa_nodes == 1 ? "" : "s");
-    if (!isnan(y->l3_domains))
-        snprintf(buf + n, sizeof buf - (size_t)n, ", %.0f L3 domain%s", y->l3_domains,
-                 y->l3_domains == 1 ? "" : "s");
-    kv(d, "Topology", buf);
-    snprintf(buf, sizeof buf, "L1d %s, L2 %s, L3 %s", pb_fmt_bytes(y->l1d_bytes, b1, sizeof b1),
-             pb_fmt_bytes(y->l2_bytes, b2, sizeof b2), pb_fmt_bytes(y->l3_bytes, b3, sizeof b3));
-    kv(d, "Caches (per instance)", buf);
-    kv(d, "Memory", pb_fmt_bytes(y->memory_bytes, b1, sizeof b1));
-    snprintf(buf, sizeof buf, "%s%s%s", y->os, y->os[0] && y->kernel[0] ? ", " : "", y->kernel);
-    kv(d, "OS", buf);
-    snprintf(buf, sizeof buf, "%s%s%s", y->compiler, y->build_type[0] ? ", build type " : "",
-             y->build_type);
-    kv(d, "Compiler", buf);
-    kv(d, "Flags", y->cflags);
-    snprintf(buf, sizeof buf, "%s%s%s%s", y->parbench_version, y->git_revision[0] ? " (git " : "",
-             y->git_revision, y->git_revision[0] ? ")" : "");
-    kv(d, "parbench", buf);
-    kv(d, "Started", y->start_time);
-    pb_doc_table_end(d);
-    if (topology_picture(rf)) {
-        const char *src[] = {y->topology_picture}, *alt[] = {"Topology of the machine (hwloc)"};
-        pb_doc_figures(d, 1, src, NULL, alt);
-    }
 }
 
 /* The smallest and largest number of timed runs over the records. */
@@ -343,7 +289,7 @@ void pb_report_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_repo
     pb_doc_heading(d, 2, "findings", "Findings");
     for (size_t i = 0; i < in->findings->n; i++)
         pb_doc_item(d, "%s", in->findings->items[i]);
-    machine(d, rf);
+    pb_report_machine(d, rf);
     method(d, rf);
     for (size_t k = 0; k < in->ss->n; k++)
         kernel_section(d, in, k);

@@ -211,6 +211,14 @@ static cJSON *throttled_json(const struct rec_src *x)
     return t;
 }
 
+/* The code the kernel chose on this CPU, "" when it has no code_path hook. */
+static const char *code_path(const struct rec_src *x)
+{
+    const struct pb_kernel *k = x->c->kernel;
+    const char *p = k->code_path ? k->code_path(x->c->params) : NULL;
+    return p ? p : "";
+}
+
 static cJSON *params_json(const struct rec_src *x)
 {
     const struct pb_kernel *k = x->c->kernel;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buildinfo.h"
+#include "machine.h"
 #include "sysinfo.h"
 
 extern char **environ;
@@ -59,9 +60,15 @@ cJSON *pb_sysinfo(const struct pb_topo *t, int argc, char **argv)
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
     cJSON_AddStringToObject(s, "host", host);
+    pb_run_id(host, buf, sizeof buf);
+    cJSON_AddStringToObject(s, "run_id", buf);
 
     struct pb_topo_summary ts;
     pb_topo_summary(t, &ts);
+    /* hwloc copies CPUID's brand string with its padding: drop the blanks. */
+    size_t n = strlen(ts.cpu_model);
+    while (n && isspace((unsigned char)ts.cpu_model[n - 1]))
+        ts.cpu_model[--n] = '\0';
     cJSON_AddStringToObject(s, "cpu_model", ts.cpu_model);
     cJSON_AddNumberToObject(s, "packages", ts.packages);
     cJSON_AddNumberToObject(s, "numa_nodes", ts.numa_nodes);
@@ -74,6 +81,7 @@ cJSON *pb_sysinfo(const struct pb_topo *t, int argc, char **argv)
     cJSON_AddNumberToObject(s, "l3_bytes", (double)ts.l3_bytes);
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     cJSON_AddNumberToObject(s, "memory_bytes", pages > 0 && page > 0 ? (double)pages * (double)page : 0);
+    pb_machine_add(s, t);
 
     os_name(buf, sizeof buf);
     cJSON_AddStringToObject(s, "os", buf);

@@ -6,8 +6,9 @@
 
 #include "placement.h"
 
-/* The "system" block of results.json: host, CPU, topology, memory, OS, build,
- * start time, command line and OMP_* environment. */
+/* The "system" block of results.json: host, run id, CPU, topology, memory, the
+ * machine in full (machine.h), OS, build, start time, command line and OMP_*
+ * environment. */
 cJSON *pb_sysinfo(const struct pb_topo *t, int argc, char **argv);
 
 /* This machine's host name, made safe for a directory name. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fmtnum.h"
+#include "report-hosts.h"
 #include "report-machine.h"
 #include "report-stats.h"
 #include "report.h"
@@ -278,6 +279,8 @@ void pb_report_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_repo
     pb_doc_heading(d, 2, "contents", "Contents");
     pb_doc_link_item(d, "#findings", "Findings");
     pb_doc_link_item(d, "#machine", "Machine");
+    if (pb_report_hosts_any(rf))
+        pb_doc_link_item(d, "#hosts", "Where the workers ran");
     pb_doc_link_item(d, "#method", "Method");
     for (size_t k = 0; k < in->ss->n; k++) {
         char href[64], text[600];
@@ -290,6 +293,7 @@ void pb_report_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_repo
     for (size_t i = 0; i < in->findings->n; i++)
         pb_doc_item(d, "%s", in->findings->items[i]);
     pb_report_machine(d, rf);
+    pb_report_hosts(d, rf);
     method(d, rf);
     for (size_t k = 0; k < in->ss->n; k++)
         kernel_section(d, in, k);

@@ -109,6 +109,12 @@ got=$(jq -r '.results[] | select(.mode == "mpi") | [.placement.workers[].host] |
 check "every mpi record names each rank's host ($got)" test "$got" = "${hosts[0]} ${hosts[1]}"
 got=$(jq -r '[.results[] | select(.mode == "mpi") | .mode_facts.hosts] | unique | join(";")' out/results.json)
 check "every mpi record's facts list both hosts ($got)" test "$got" = "${hosts[0]} ${hosts[1]}"
+# The report shows where the ranks ran.
+"$PARBENCH" report out >/dev/null 2>report.err || fail "parbench report out: $(cat report.err)"
+check "report.md has the hosts section" grep -q '^## Where the workers ran' out/report.md
+for h in "${hosts[@]}"; do
+    check "report.md names host $h for an mpi row" grep -qE "^\| [a-z]+ \| mpi \|.*$h" out/report.md
+done
 launched=$(sort -u agent.log | paste -sd' ')
 check "mpirun launched through the agent into both namespaces ($launched)" \
     test "$launched" = "${hosts[0]} ${hosts[1]}"

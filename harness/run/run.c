@@ -250,6 +250,8 @@ static int prepare_all(struct pb_run *r, char *err, size_t errlen)
 
 /* Every configuration in the plain order: kernel, mode, workers, schedule;
  * a single-worker mode once per kernel (one worker, no schedule). */
+/* Returns 0, PB_EXIT_USAGE for a plan or input the options cannot make, or
+ * PB_EXIT_FAIL when memory ran out (not the user's input: exit 1, like I/O). */
 static int build_configs(struct pb_run *r, char *err, size_t errlen)
 {
     size_t most = 0;
@@ -260,7 +262,7 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
     r->prep = calloc(r->nbases * (r->nworkers + 1), sizeof *r->prep);
     if (!r->cfg || !r->prep) {
         snprintf(err, errlen, "out of memory for %zu configurations", most);
-        return -1;
+        return PB_EXIT_FAIL;
     }
     size_t cap = r->o.rule.fixed_reps ? r->o.rule.fixed_reps : r->o.rule.max_reps;
     for (size_t i = 0; i < r->nbases; i++)
@@ -274,7 +276,7 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
                         input_at(r, &r->bases[i], r->o.weak ? workers : 1, err, errlen);
                     struct pb_placement *pl = p ? plan_for(r, workers, err, errlen) : NULL;
                     if (!pl)
-                        return -1;
+                        return PB_EXIT_USAGE;
                     struct pb_run_config *c = &r->cfg[r->ncfg++];
                     c->p = p;
                     c->c = (struct pb_config){
@@ -291,7 +293,7 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
                              mode->name, workers, pb_schedule_name(c->c.plan.schedule));
                     if (pb_outcome_init(&c->o, workers, cap) != 0) {
                         snprintf(err, errlen, "out of memory for %zu runs", cap);
-                        return -1;
+                        return PB_EXIT_FAIL;
                     }
                 }
         }
@@ -330,11 +332,12 @@ int pb_run_prepare(struct pb_run *r, char *err, size_t errlen)
     }
     if (apply_sets(r, err, errlen) != 0)
         return PB_EXIT_USAGE;
-    if (build_configs(r, err, errlen) != 0)
-        return PB_EXIT_USAGE;
+    int rc = build_configs(r, err, errlen);
+    if (rc != 0)
+        return rc;
     if (open_modes(r, err, errlen) != 0)
         return PB_EXIT_USAGE;
-    int rc = pb_run_check_limits(r, err, errlen);
+    rc = pb_run_check_limits(r, err, errlen);
     return rc != 0 ? rc : prepare_all(r, err, errlen);
 }
 

@@ -106,10 +106,12 @@ static int default_outdir(char *buf, size_t len, char *err, size_t errlen)
 
 static int write_out(const char *dir, const char *name, struct pb_tb *b)
 {
-    char path[4300], err[PB_ERRLEN];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char path[PB_PATH_MAX], err[PB_ERRLEN];
     int rc = PB_EXIT_OK;
-    if (b->oom) {
+    if (pb_path_join(path, dir, name, err, sizeof err) != 0) {
+        pb_error("%s", err);
+        rc = PB_EXIT_FAIL;
+    } else if (b->oom) {
         pb_error("out of memory writing %s", path);
         rc = PB_EXIT_FAIL;
     } else if (pb_write_text(path, pb_tb_str(b), err, sizeof err) != 0) {

@@ -198,10 +198,10 @@ int pb_cmd_probe(int argc, char **argv)
         goto out;
     }
     if (!o.from) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/probe.json", outdir);
+        char path[PB_PATH_MAX];
         char *text = cJSON_Print(root);
-        if (!text || pb_write_text(path, text, err, sizeof err) != 0) {
+        if (!text || pb_path_join(path, outdir, "probe.json", err, sizeof err) != 0 ||
+            pb_write_text(path, text, err, sizeof err) != 0) {
             pb_error("%s", text ? err : "out of memory");
             free(text);
             rc = PB_EXIT_FAIL;

@@ -127,11 +127,13 @@ static int draw(const struct report_opts *o, const struct pb_rfile *rf,
 static int write_doc(const struct pb_report_in *in, enum pb_doc_kind kind, const char *name)
 {
     struct pb_doc d;
-    char path[4200], err[PB_ERRLEN];
+    char path[PB_PATH_MAX], err[PB_ERRLEN];
     pb_report_doc(&d, kind, in);
-    snprintf(path, sizeof path, "%s/%s", in->rf->dir, name);
     int rc = PB_EXIT_OK;
-    if (d.out.oom) {
+    if (pb_path_join(path, in->rf->dir, name, err, sizeof err) != 0) {
+        pb_error("%s", err);
+        rc = PB_EXIT_FAIL;
+    } else if (d.out.oom) {
         pb_error("out of memory writing %s", path);
         rc = PB_EXIT_FAIL;
     } else if (pb_write_text(path, pb_tb_str(&d.out), err, sizeof err) != 0) {

@@ -14,6 +14,7 @@
 #include "pb.h"
 #include "preflight.h"
 #include "run.h"
+#include "fsutil.h"
 #include "sysinfo.h"
 
 #define MAX_SEED ((1ull << 53) - 1)   /* exact in a JSON number */
@@ -208,7 +209,15 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
             if (pb_parse_unsigned("--reps", optarg, 1, 100000, &v, err, errlen)) return -1;
             o->rule.fixed_reps = (unsigned)v;
             break;
-        case 'o': o->outdir = optarg; break;
+        case 'o':
+            /* Room for the longest file name written inside it ("topology.svg", ...). */
+            if (strlen(optarg) > PB_PATH_MAX - 64) {
+                snprintf(err, errlen, "--output: the directory name is %zu bytes, at most %d",
+                         strlen(optarg), PB_PATH_MAX - 64);
+                return -1;
+            }
+            o->outdir = optarg;
+            break;
         case 'q': o->quiet = true; break;
         case 'h': run_usage(stdout); return 1;
         case OPT_SET:
@@ -338,14 +347,15 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
 /* topology.xml and topology.svg next to the results; a missing lstopo is not an error. */
 static void write_topology(struct pb_run *r)
 {
-    char path[4200], err[PB_ERRLEN];
-    snprintf(path, sizeof path, "%s/topology.xml", r->outdir);
-    if (pb_topo_export_xml(r->topo, path, err, sizeof err) == 0)
+    char path[PB_PATH_MAX], err[PB_ERRLEN];
+    if (pb_path_join(path, r->outdir, "topology.xml", err, sizeof err) == 0 &&
+        pb_topo_export_xml(r->topo, path, err, sizeof err) == 0)
         pb_results_set_system(&r->res, "topology_xml", "topology.xml");
     else
         pb_warn("topology not saved: %s", err);
-    snprintf(path, sizeof path, "%s/topology.svg", r->outdir);
-    int rc = pb_topo_draw(r->topo, path, err, sizeof err);
+    int rc = pb_path_join(path, r->outdir, "topology.svg", err, sizeof err);
+    if (rc == 0)
+        rc = pb_topo_draw(r->topo, path, err, sizeof err);
     if (rc == 0)
         pb_results_set_system(&r->res, "topology_picture", "topology.svg");
     else if (rc != 1)

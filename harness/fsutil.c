@@ -132,3 +132,15 @@ int pb_write_text(const char *path, const char *text, char *err, size_t errlen)
 {
     return pb_write_atomic(path, text, strlen(text), err, errlen);
 }
+
+int pb_path_join(char *buf, const char *dir, const char *name, char *err, size_t errlen)
+{
+    int n = snprintf(buf, PB_PATH_MAX, "%s/%s", dir, name);
+    if (n < 0 || n >= PB_PATH_MAX) {
+        snprintf(err, errlen, "path too long (%d bytes, at most %d): %.60s.../%s", n,
+                 PB_PATH_MAX - 1, dir, name);
+        buf[0] = '\0';
+        return -1;
+    }
+    return 0;
+}

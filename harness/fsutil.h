@@ -6,6 +6,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The one size of a path buffer: Linux's PATH_MAX, the longest path a system call takes. */
+#define PB_PATH_MAX 4096
+
+/* "DIR/NAME" into `buf` (PB_PATH_MAX bytes).  Returns 0, or -1 with `err`
+ * naming the path when it would not fit (never a silently cut path). */
+int pb_path_join(char *buf, const char *dir, const char *name, char *err, size_t errlen);
+
 bool pb_is_dir(const char *path);
 bool pb_is_file(const char *path);
 /* mkdir -p with mode 0755.  Returns 0, or -1 with `err`. */

@@ -97,12 +97,12 @@ int pb_probe_heatmap(const cJSON *root, const char *dir, const char *plots_overr
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/c2c.dat", dir);
-    if (pb_write_text(path, pb_tb_str(&dat), err, errlen) != 0)
+    char path[PB_PATH_MAX];
+    if (pb_path_join(path, dir, "c2c.dat", err, errlen) != 0 ||
+        pb_write_text(path, pb_tb_str(&dat), err, errlen) != 0)
         goto out;
-    snprintf(path, sizeof path, "%s/c2c.gpvars", dir);
-    if (pb_write_text(path, pb_tb_str(&vars), err, errlen) != 0)
+    if (pb_path_join(path, dir, "c2c.gpvars", err, errlen) != 0 ||
+        pb_write_text(path, pb_tb_str(&vars), err, errlen) != 0)
         goto out;
     if (pb_gnuplot_render(gnuplot, plotsdir, "c2c-heatmap", dir, "c2c.gpvars", "c2c-heatmap", err,
                           errlen) != 0)

@@ -88,12 +88,15 @@ int pb_gnuplot_render(const char *gnuplot, const char *plotsdir, const char *scr
                       const char *workdir, const char *vars, const char *out, char *err,
                       size_t errlen)
 {
-    char scriptpath[4200], tmpdir[4200], tmpbase[300], eb[128];
-    snprintf(scriptpath, sizeof scriptpath, "%s/%s.gp", plotsdir, script);
+    char scriptpath[PB_PATH_MAX], tmpdir[PB_PATH_MAX], tmpbase[300], eb[128], gp[300];
+    snprintf(gp, sizeof gp, "%s.gp", script);
+    if (pb_path_join(scriptpath, plotsdir, gp, err, errlen) != 0)
+        return -1;
     /* gnuplot writes into a fresh 0700 directory of ours, never to a name that
      * someone else could have planted (a symlink) in a shared output directory;
      * the finished files are renamed into place. */
-    snprintf(tmpdir, sizeof tmpdir, "%s/.render.XXXXXX", workdir);
+    if (pb_path_join(tmpdir, workdir, ".render.XXXXXX", err, errlen) != 0)
+        return -1;
     if (!mkdtemp(tmpdir)) {
         snprintf(err, errlen, "a directory in %s for gnuplot's output: %s", workdir,
                  pb_strerror(errno, eb, sizeof eb));

@@ -50,9 +50,8 @@ static bool topology_picture(const struct pb_rfile *rf)
     const char *p = rf->sys.topology_picture;
     if (!p[0] || p[0] == '/' || strstr(p, "..") || strchr(p, '\\'))
         return false;
-    char path[8400];
-    snprintf(path, sizeof path, "%s/%s", rf->dir, p);
-    return pb_is_file(path);
+    char path[PB_PATH_MAX], err[256];
+    return pb_path_join(path, rf->dir, p, err, sizeof err) == 0 && pb_is_file(path);
 }
 
 /* "AuthenticAMD, family 26 (0x1a), model 2 (0x2), stepping 1, microcode 0x..."; Arm

@@ -7,6 +7,7 @@ q=(-q -s small -r 1 --warmup 0)
 expect_error 2 "unknown command 'frobnicate'" frobnicate
 expect_error 2 "unknown kernel 'nosuch'" run -k nosuch
 expect_error 2 "unknown mode 'warp'" run -m warp
+expect_error 2 "--output: the directory name is 5000 bytes" run -o "$(printf "d%.0s" $(seq 5000))"
 expect_error 2 "unknown option '--frob'" run --frob
 expect_error 2 "option '-w' needs a value" run -w
 expect_error 2 "--workers: 0 is out of range" run -w 0

@@ -126,13 +126,16 @@ static int write_out(const char *dir, const char *name, struct pb_tb *b)
 static int draw(const struct compare_opts *o, const struct pb_comparison *c, const char *outdir,
                 bool *plotted, char *why, size_t whylen, const char **no_plots)
 {
-    char err[PB_ERRLEN], plotdir[4200];
+    char err[PB_ERRLEN], plotdir[PB_PATH_MAX];
     struct pb_charts ch;
     if (pb_charts_init(&ch, o->plots, o->no_plots, o->quiet, err, sizeof err) != 0) {
         pb_error("%s", err);
         return PB_EXIT_USAGE;
     }
-    snprintf(plotdir, sizeof plotdir, "%s/plots", outdir);
+    if (pb_path_join(plotdir, outdir, "plots", err, sizeof err) != 0) {
+        pb_error("%s", err);
+        return PB_EXIT_FAIL;
+    }
     if (pb_mkdir_p(plotdir, err, sizeof err) != 0) {
         pb_error("%s", err);
         return PB_EXIT_FAIL;

@@ -86,13 +86,16 @@ static int draw(const struct report_opts *o, const struct pb_rfile *rf,
                 const struct pb_sections *ss, bool *plotted, const char **no_plots,
                 char *why, size_t whylen)
 {
-    char err[PB_ERRLEN], outdir[4200];
+    char err[PB_ERRLEN], outdir[PB_PATH_MAX];
     struct pb_charts ch;
     if (pb_charts_init(&ch, o->plots, o->no_plots, o->quiet, err, sizeof err) != 0) {
         pb_error("%s", err);
         return PB_EXIT_USAGE;
     }
-    snprintf(outdir, sizeof outdir, "%s/plots", rf->dir);
+    if (pb_path_join(outdir, rf->dir, "plots", err, sizeof err) != 0) {
+        pb_error("%s", err);
+        return PB_EXIT_FAIL;
+    }
     if (pb_mkdir_p(outdir, err, sizeof err) != 0) {
         pb_error("%s", err);
         return PB_EXIT_FAIL;

@@ -46,11 +46,12 @@ int pb_plots_dir(const char *override, char *buf, size_t len, char *err, size_t 
         return 0;
     }
     /* Installed: <bindir>/<PB_PLOTS_FROM_BINDIR>, e.g. bin/../share/parbench/plots. */
-    char exe[4096], cand[2][4200];
+    char exe[PB_PATH_MAX], cand[2][PB_PATH_MAX], why[256];
     pb_exe_dir(exe, sizeof exe);
     size_t n = 0;
     if (exe[0]) {
-        snprintf(cand[n++], sizeof cand[0], "%s/%s", exe, PB_PLOTS_FROM_BINDIR);
+        if (pb_path_join(cand[n], exe, PB_PLOTS_FROM_BINDIR, why, sizeof why) == 0)
+            n++;
         if (in_build_tree(exe))
             snprintf(cand[n++], sizeof cand[0], "%s", PB_SOURCE_PLOTS);
     }

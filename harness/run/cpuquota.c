@@ -95,23 +95,21 @@ static bool find_cgroup(const char *proc_cgroup, int version, char *path, size_t
  * it sets none or its files are absent. */
 static double dir_quota(const char *dir, int version, long long *quota_us, long long *period_us)
 {
-    char path[4200];
+    char path[PB_PATH_MAX], err[256];
     long long q = -1, per = 0;
     if (version == 2) {
-        snprintf(path, sizeof path, "%s/cpu.max", dir);
-        char *t = slurp(path);
+        char *t = pb_path_join(path, dir, "cpu.max", err, sizeof err) == 0 ? slurp(path) : NULL;
         char qs[32] = "";
         if (t && sscanf(t, "%31s %lld", qs, &per) == 2 && strcmp(qs, "max") != 0)
             q = strtoll(qs, NULL, 10);
         free(t);
     } else {
-        snprintf(path, sizeof path, "%s/cpu.cfs_quota_us", dir);
-        char *t = slurp(path);
+        char *t = pb_path_join(path, dir, "cpu.cfs_quota_us", err, sizeof err) == 0 ? slurp(path)
+                                                                                    : NULL;
         if (t)
             q = strtoll(t, NULL, 10);
         free(t);
-        snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir);
-        t = slurp(path);
+        t = pb_path_join(path, dir, "cpu.cfs_period_us", err, sizeof err) == 0 ? slurp(path) : NULL;
         if (t)
             per = strtoll(t, NULL, 10);
         free(t);

@@ -438,8 +438,10 @@ def run_once(ses, cmd):
         else:
             from concurrent.futures import wait, FIRST_EXCEPTION
             from concurrent.futures.process import BrokenProcessPool
-            fs = [ses.pool.submit(_proc_chunk, a) for a in args]
             try:
+                # Inside the try: a worker that dies while chunks are still being
+                # submitted breaks the pool, and submit() itself then raises.
+                fs = [ses.pool.submit(_proc_chunk, a) for a in args]
                 wait(fs, return_when=FIRST_EXCEPTION)
                 got = [fu.result() for fu in fs]
             except BrokenProcessPool:

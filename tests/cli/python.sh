@@ -7,7 +7,11 @@
 # with no process or /dev/shm entry left; an interpreter that cannot start is
 # one error naming it.  Skipped (77) without python3.
 source "$PB_SRC/tests/lib.sh"
-command -v python3 >/dev/null || { echo "SKIP: no python3 on PATH"; exit 77; }
+command -v python3 >/dev/null || skip "no python3 on PATH"
+case ${PB_SUITE:-normal} in
+normal | asan) ;;
+*) skip "the Python models run in scripts/test's normal and asan suites, not in '$PB_SUITE'" ;;
+esac
 cd "$TMP"
 
 TAG="pb-python-$$"

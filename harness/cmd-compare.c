@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "compare.h"
 #include "fsutil.h"
+#include "options.h"
 #include "pb.h"
 
 static void usage(FILE *f)
@@ -67,12 +68,12 @@ static int parse(int argc, char **argv, struct compare_opts *o, int *rc)
             usage(stdout);
             *rc = PB_EXIT_OK;
             return -1;
-        case ':':
-            pb_error("option '%s' needs a value", argv[optind - 1]);
+        default: {
+            char err[PB_ERRLEN];
+            pb_opt_error(c, "compare", argv, err, sizeof err);
+            pb_error("%s", err);
             return -1;
-        default:
-            pb_error("unknown option '%s' (see 'parbench compare --help')", argv[optind - 1]);
-            return -1;
+        }
         }
     }
     if (argc - optind < 2) {

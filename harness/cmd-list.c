@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "mode.h"
+#include "options.h"
 #include "pb.h"
 
 static const char *type_name(enum pb_param_type t)
@@ -82,10 +83,11 @@ int pb_cmd_list(int argc, char **argv)
         }
         if (c == 'n')
             pb_error("list: --names takes kernels or modes, not '%s'", optarg);
-        else if (c == ':')
-            pb_error("list: option '%s' needs a value", argv[optind - 1]);
-        else
-            pb_error("list: unknown option '%s' (see 'parbench list --help')", argv[optind - 1]);
+        else {
+            char err[PB_ERRLEN];
+            pb_opt_error(c, "list", argv, err, sizeof err);
+            pb_error("list: %s", err);
+        }
         return PB_EXIT_USAGE;
     }
     if (optind < argc) {

@@ -302,12 +302,8 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
                                 errlen))
                 return -1;
             break;
-        case ':':
-            snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-            return -1;
         default:
-            snprintf(err, errlen, "unknown option '%s' (see 'parbench run --help')",
-                     argv[optind - 1]);
+            pb_opt_error(c, "run", argv, err, errlen);
             return -1;
         }
     }

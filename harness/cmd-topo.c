@@ -273,11 +273,9 @@ int pb_cmd_topo(int argc, char **argv)
         case 'h':
             usage(stdout);
             return PB_EXIT_OK;
-        case ':':
-            pb_error("option '%s' needs a value", argv[optind - 1]);
-            return PB_EXIT_USAGE;
         default:
-            pb_error("unknown option '%s' (see 'parbench topo --help')", argv[optind - 1]);
+            pb_opt_error(c, "topo", argv, err, sizeof err);
+            pb_error("%s", err);
             return PB_EXIT_USAGE;
         }
     }

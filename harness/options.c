@@ -2,6 +2,7 @@
  * strict: a value is accepted whole or refused with a message naming it. */
 #include <errno.h>
 #include <math.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,4 +124,13 @@ int pb_split_names(const char *what, const char *text, char *buf, size_t buflen,
         items[(*n)++] = tok;
     }
     return 0;
+}
+
+void pb_opt_error(int c, const char *cmd, char *const *argv, char *err, size_t errlen)
+{
+    if (c == ':')
+        snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+    else
+        snprintf(err, errlen, "unknown option '%s' (see 'parbench %s --help')", argv[optind - 1],
+                 cmd);
 }

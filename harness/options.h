@@ -7,6 +7,10 @@
 
 /* Parse "1,2,4" or "1-4,8" into out[0..*n), each in [1, max], strictly
  * increasing or not, no duplicates.  Returns 0, or -1 with `err`. */
+/* The one-line message for what getopt_long returned instead of an option:
+ * ':' (an option without its value) or '?' (an option `cmd` does not know). */
+void pb_opt_error(int c, const char *cmd, char *const *argv, char *err, size_t errlen);
+
 int pb_parse_counts(const char *what, const char *text, unsigned max, unsigned *out, size_t cap,
                     size_t *n, char *err, size_t errlen);
 

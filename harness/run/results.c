@@ -240,6 +240,13 @@ static void put(cJSON *o, const char *key, cJSON *item)
         cJSON_AddItemToObject(o, key, item);
 }
 
+/* Worker w's NUMA node as the record gives it: NAN (null) when unknown. */
+static double numa_node(const struct pb_placement *pl, unsigned w)
+{
+    int n = pb_placement_numa_node(pl, w);
+    return n >= 0 ? n : NAN;
+}
+
 static cJSON *workers_json(const struct rec_src *x)
 {
     const struct pb_placement *pl = x->c->plan.placement;

@@ -26,6 +26,12 @@ else
     check "--bind core: every worker names a kind" \
         test "$(jq '[.results[].placement.workers[] | select(.kind == "")] | length' core/results.json)" -eq 0
 fi
+# ideal_speedup on a uniform machine: p, at most the pre-flight's quota when below the PUs.
+cap=$(jq 'if .preflight.cpu_quota < .system.pus then .preflight.cpu_quota else 1e9 end' core/results.json)
+if "$PARBENCH" topo | grep -q '^cpu kinds: none'; then
+    check "every record's ideal_speedup is min(workers, quota $cap)" \
+        test "$(jq --argjson c "$cap" '[.results[] | select(.ideal_speedup != ([.workers, $c] | min))] | length' core/results.json)" -eq 0
+fi
 nodes=$(jq .system.numa_nodes core/results.json)
 check "--bind core: records have workers" \
     test "$(jq '[.results[].placement.workers[]] | length' core/results.json)" -ge 3

@@ -14,7 +14,13 @@ set yrange [0 : 110<*]
 set offsets 0, 0, graph 0.08, 0
 set format y '%g%%'
 
-plot (x >= 1 && x <= maxw ? 100 : 1/0) with lines lc rgb '#999999' dt 2 lw 1.5 title 'ideal (100 %)', \
+# The ideal as in speedup.gp: 100 % of p, and, when the machine gives less
+# (a CPU quota, slower CPU kinds), that ideal speedup / workers, solid.
+if (idealdiffers) { set label 1 idealnote at graph 0.02, graph 0.04 left front font ',10' tc rgb '#555555' }
+plot (x >= 1 && x <= maxw ? 100 : 1/0) with lines lc rgb '#999999' dt 2 lw 1.5 \
+         title (idealdiffers ? 'p× (100 %)' : 'ideal (100 %)'), \
+     sidealy using (sidealx[$1]):(idealdiffers ? 100 * $2 / sidealx[$1] : 1/0) with lines \
+         lc rgb '#555555' dt 1 lw 1.5 title (idealdiffers ? 'ideal (what the machine gives)' : ''), \
      for [i=1:nseries] datafile index (i - 1) using 1:8 with linespoints \
          lc rgb col(i) dt sdash[i] pt ptype(i) ps 1.3 lw 2.2 title stitle[i]
 load dir.'finish.gp'

@@ -1,5 +1,6 @@
 /* Scaling analysis on synthetic records: speedups, relative speedups,
- * Karp–Flatt, weak-scaling efficiency and the Amdahl fit, without timing. */
+ * Karp–Flatt, weak-scaling efficiency, the ideal speedup and the Amdahl fit,
+ * without timing. */
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -135,8 +136,48 @@ static void test_weak(void)
     cJSON_Delete(analysis);
 }
 
+/* Give record r's workers these CPU kinds (placement.workers[].kind). */
+static void kinds(cJSON *r, const char *const *k, int n)
+{
+    cJSON *ws = cJSON_AddArrayToObject(cJSON_AddObjectToObject(r, "placement"), "workers");
+    for (int i = 0; i < n; i++) {
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "kind", k[i]);
+        cJSON_AddItemToArray(ws, w);
+    }
+}
+
+/* ideal_speedup: p on a uniform machine; the capacity of the workers' kinds
+ * (their 1-worker rates over the baseline's) on a hybrid one; capped by a quota. */
+static void test_ideal(void)
+{
+    cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
+    cJSON *s = record(records, "onebase", 1, 1.0, 100, "strong", "hi=100");
+    cJSON *e1 = record(records, "pool", 1, 2.0, 100, "strong", "hi=100");  /* an E-core: half */
+    cJSON *r2 = record(records, "pool", 2, 0.8, 100, "strong", "hi=100");
+    cJSON *r3 = record(records, "pool", 3, 0.5, 100, "strong", "hi=100");
+    cJSON *u2 = record(records, "pool", 2, 0.6, 10, "strong", "hi=10");    /* no kinds */
+    kinds(s, (const char *const[]){"P"}, 1);
+    kinds(e1, (const char *const[]){"E"}, 1);
+    kinds(r2, (const char *const[]){"P", "E"}, 2);
+    kinds(r3, (const char *const[]){"P", "E", "X"}, 3);   /* X never ran alone */
+    pb_scaling_update(records, analysis);
+    CHECK_NEAR(num(s, "ideal_speedup"), 1, 1e-12);
+    CHECK_NEAR(num(e1, "ideal_speedup"), 0.5, 1e-12);
+    CHECK_NEAR(num(r2, "ideal_speedup"), 1.5, 1e-12);
+    CHECK_NEAR(num(r3, "ideal_speedup"), 3, 1e-12);    /* unmeasured kind: p */
+    CHECK_NEAR(num(u2, "ideal_speedup"), 2, 1e-12);
+    pb_scaling_update_capped(records, analysis, 1.2);
+    CHECK_NEAR(num(s, "ideal_speedup"), 1, 1e-12);
+    CHECK_NEAR(num(r2, "ideal_speedup"), 1.2, 1e-12);
+    CHECK_NEAR(num(u2, "ideal_speedup"), 1.2, 1e-12);
+    cJSON_Delete(records);
+    cJSON_Delete(analysis);
+}
+
 int main(void)
 {
+    test_ideal();
     test_strong();
     test_runtimes();
     test_weak();

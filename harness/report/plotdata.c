@@ -109,6 +109,104 @@ int pb_plot_add_points(struct pb_plot_series *out, const struct pb_series *s)
     return 0;
 }
 
+/* Worker w's CPU kind in record r, "" when the record does not say
+ * (placement.workers[].kind: unbound, a uniform machine, an older file). */
+static const char *worker_kind(const struct pb_rf_record *r, int w)
+{
+    const cJSON *ws = cJSON_GetArrayItem(r->placement_workers, w);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(ws, "kind");
+    return cJSON_IsString(k) ? k->valuestring : "";
+}
+
+/* The 1-worker throughput on `kind` in the section: the single-worker (baseline)
+ * mode's when it ran there, since speedups are over it, else the best other
+ * mode's; NAN when no 1-worker run was on that kind. */
+static double kind_rate(const struct pb_section *sec, const char *kind)
+{
+    double single = NAN, other = NAN;
+    for (size_t i = 0; i < sec->nrecs; i++) {
+        const struct pb_rf_record *r = sec->recs[i];
+        if (!r->valid || r->workers != 1 || !(r->throughput > 0) ||
+            strcmp(worker_kind(r, 0), kind) != 0)
+            continue;
+        if (r->single_worker)
+            single = fmax(single, r->throughput);
+        else
+            other = fmax(other, r->throughput);
+    }
+    return isnan(single) ? other : single;
+}
+
+/* The capacity of record r's workers in units of its speedup baseline, or NAN
+ * when a worker's kind or that kind's rate is unknown (*missing: the kind). */
+static double record_capacity(const struct pb_section *sec, const struct pb_rf_record *r,
+                              const char **missing)
+{
+    double ref = r->throughput / r->speedup;   /* the baseline's throughput */
+    if (!(ref > 0) || !isfinite(ref) || cJSON_GetArraySize(r->placement_workers) != (int)r->workers)
+        return NAN;
+    double sum = 0;
+    for (unsigned w = 0; w < r->workers; w++) {
+        const char *k = worker_kind(r, (int)w);
+        double rate = k[0] ? kind_rate(sec, k) : NAN;
+        if (!(rate > 0)) {
+            if (k[0])
+                *missing = k;
+            return NAN;
+        }
+        sum += rate / ref;
+    }
+    return sum;
+}
+
+/* On a machine with CPU kinds, the capacity per worker count (from the first
+ * valid record at each count that names its workers' kinds). */
+static int kind_capacity(const struct pb_section *sec, struct pb_plot_set *ps)
+{
+    bool kinds = false;
+    for (size_t i = 0; i < sec->nrecs && !kinds; i++)
+        for (unsigned w = 0; w < sec->recs[i]->workers && !kinds; w++)
+            kinds = worker_kind(sec->recs[i], (int)w)[0] != '\0';
+    if (!kinds)
+        return 0;
+    const char *missing = NULL;
+    for (size_t i = 0; i < sec->nrecs; i++) {
+        const struct pb_rf_record *r = sec->recs[i];
+        bool have = false;
+        for (size_t j = 0; j < ps->ncap && !have; j++)
+            have = ps->cap[j].workers == r->workers;
+        double c = !r->valid || have ? NAN : record_capacity(sec, r, &missing);
+        if (isnan(c))
+            continue;
+        struct pb_plot_capacity *cap = realloc(ps->cap, (ps->ncap + 1) * sizeof *cap);
+        if (!cap)
+            return -1;
+        ps->cap = cap;
+        ps->cap[ps->ncap++] = (struct pb_plot_capacity){r->workers, c};
+    }
+    if (missing)
+        snprintf(ps->ideal_note, sizeof ps->ideal_note,
+                 "ideal: p where no 1-worker run on %.40s cores measured their throughput "
+                 "(run the ladder on each kind with --kinds)", missing);
+    else if (ps->ncap)
+        snprintf(ps->ideal_note, sizeof ps->ideal_note,
+                 "ideal: the capacity given, the sum over the workers of their CPU kind's "
+                 "1-worker throughput");
+    else
+        snprintf(ps->ideal_note, sizeof ps->ideal_note,
+                 "ideal: p (the workers were not bound to one kind each)");
+    return 0;
+}
+
+double pb_plot_ideal(const struct pb_plot_set *ps, double workers)
+{
+    double v = workers;
+    for (size_t j = 0; j < ps->ncap; j++)
+        if (ps->cap[j].workers == workers)
+            v = ps->cap[j].capacity;
+    return ps->ideal_cap > 0 && v > ps->ideal_cap ? ps->ideal_cap : v;
+}
+
 int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec,
                          struct pb_plot_set *ps)
 {
@@ -147,6 +245,16 @@ int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec
         p->amdahl_f = s->amdahl_f;
         p->amdahl_scale = s->amdahl_scale;
     }
+    if (kind_capacity(sec, ps) != 0)
+        return -1;
+    /* A container quota below the PUs caps every speedup (preflight.cpu_quota). */
+    double q = rf->preflight.present ? rf->preflight.cpu_quota : NAN;
+    if (q > 0 && q < rf->sys.pus) {
+        ps->ideal_cap = q;
+        size_t n = strlen(ps->ideal_note);
+        snprintf(ps->ideal_note + n, sizeof ps->ideal_note - n, "%sat most the CPU quota, %.3g CPUs",
+                 n ? "; " : "ideal: ", q);
+    }
     return 0;
 }
 
@@ -155,6 +263,7 @@ void pb_plot_free(struct pb_plot_set *ps)
     for (size_t i = 0; i < ps->ns; i++)
         free(ps->s[i].pt);
     free(ps->s);
+    free(ps->cap);
     memset(ps, 0, sizeof *ps);
 }
 
@@ -288,6 +397,46 @@ static void array_style(struct pb_tb *b, const char *name, const struct pb_plot_
     pb_tb_puts(b, "]\n");
 }
 
+/* The ideal line as points (sidealx, sidealy): each worker count, plus the
+ * quota where min(p, quota) bends between two of them; idealdiffers is 1 when
+ * it is not plainly p (the scripts then draw p dashed beside it). */
+static void write_ideal(struct pb_tb *b, const struct pb_plot_set *ps, const double *w, size_t nw)
+{
+    double *x = malloc((2 * nw + 1) * sizeof *x);
+    size_t n = 0;
+    if (!x) {
+        b->oom = true;
+        return;
+    }
+    for (size_t k = 0; k < nw; k++) {
+        if (ps->ideal_cap > 1 && ps->ncap == 0 && ps->ideal_cap < w[k] &&
+            (k == 0 || ps->ideal_cap > w[k - 1]))
+            x[n++] = ps->ideal_cap;
+        x[n++] = w[k];
+    }
+    if (n == 0)
+        x[n++] = 1;
+    bool differs = false;
+    pb_tb_printf(b, "nideal = %zu\narray sidealx[%zu] = [", n, n);
+    for (size_t k = 0; k < n; k++) {
+        pb_tb_puts(b, k ? ", " : "");
+        num(b, x[k]);
+    }
+    pb_tb_printf(b, "]\narray sidealy[%zu] = [", n);
+    for (size_t k = 0; k < n; k++) {
+        double y = pb_plot_ideal(ps, x[k]);
+        differs |= fabs(y - x[k]) > 1e-9 * x[k];
+        pb_tb_puts(b, k ? ", " : "");
+        num(b, y);
+    }
+    pb_tb_printf(b, "]\nidealdiffers = %d\nidealcap = ", differs);
+    num(b, ps->ideal_cap > 0 ? ps->ideal_cap : NAN);
+    pb_tb_puts(b, "\nidealnote = ");
+    pb_tb_gpstr(b, ps->ideal_note);
+    pb_tb_puts(b, "\n");
+    free(x);
+}
+
 static void write_vars(struct pb_tb *b, const struct pb_plot_set *ps, const double *w, size_t nw)
 {
     pb_tb_puts(b, "# parbench plot variables (generated): loaded by the scripts in plots/\n");
@@ -320,6 +469,8 @@ static void write_vars(struct pb_tb *b, const struct pb_plot_set *ps, const doub
         pb_tb_printf(b, "%s%.0f", k ? ", " : "", w[k]);
     if (!nw)
         pb_tb_puts(b, "1");
+    pb_tb_puts(b, "]\n");
+    write_ideal(b, ps, w, nw);
     double minmed = INFINITY, maxmed = 0, maxthr = 0;
     for (size_t i = 0; i < ps->ns; i++)
         for (size_t j = 0; j < ps->s[i].n; j++) {
@@ -332,7 +483,7 @@ static void write_vars(struct pb_tb *b, const struct pb_plot_set *ps, const doub
                 maxthr = t;
         }
     /* Times spanning more than 30x make small bars unreadable on a linear axis. */
-    pb_tb_printf(b, "]\nmaxw = %.0f\ntlog = %d\n", nw ? w[nw - 1] : 1,
+    pb_tb_printf(b, "maxw = %.0f\ntlog = %d\n", nw ? w[nw - 1] : 1,
                  isfinite(minmed) && maxmed / minmed > 30 ? 1 : 0);
     /* Axis units chosen here so tick labels are short round numbers. */
     double ts = maxmed >= 1 ? 1 : maxmed >= 1e-3 ? 1e3 : 1e6;

@@ -25,6 +25,13 @@ struct pb_plot_series {
     size_t n;
 };
 
+/* The ideal speedup at one worker count on a machine with CPU kinds: the
+ * capacity its workers were given, Σ over them of their kind's 1-worker
+ * throughput / the speedup baseline's. */
+struct pb_plot_capacity {
+    double workers, capacity;
+};
+
 struct pb_plot_set {
     char name[64];                 /* file base, safe in a file name */
     char subject[512];             /* "primes (lo=0,hi=3000000)" */
@@ -32,9 +39,17 @@ struct pb_plot_set {
     char unit[64];                 /* throughput unit: "numbers" */
     struct pb_plot_series *s;
     size_t ns;
+    /* The ideal line: p, or the capacity where known (cap, by worker count),
+     * never above ideal_cap (the container's CPU quota; 0: none).  ideal_note
+     * says why it is not plainly p, or why it stayed p on a machine with kinds. */
+    double ideal_cap;
+    struct pb_plot_capacity *cap;
+    size_t ncap;
+    char ideal_note[320];
 };
 
-/* A plot set from one section of a results file (styles from the modes' descriptors). */
+/* A plot set from one section of a results file (styles from the modes'
+ * descriptors; the ideal line from preflight.cpu_quota and the workers' CPU kinds). */
 int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec,
                          struct pb_plot_set *ps);
 /* Append a series (a copy of `title`); returns it, or NULL when out of memory. */
@@ -50,6 +65,9 @@ void pb_plot_free(struct pb_plot_set *ps);
 struct pb_plot_style pb_plot_mode_style(const char *mode, size_t nth);
 /* Set a series' colour ("#rrggbb"; anything else becomes grey). */
 void pb_plot_set_color(struct pb_plot_series *s, const char *color);
+
+/* The ideal speedup at `workers`: the capacity when known, else workers, capped at ideal_cap. */
+double pb_plot_ideal(const struct pb_plot_set *ps, double workers);
 
 /* Write NAME.dat, NAME-bars.dat and NAME.gpvars into `dir` (atomically). */
 int pb_plot_write(const char *dir, const struct pb_plot_set *ps, char *err, size_t errlen);

@@ -193,6 +193,7 @@ static int load_preflight(struct pb_rfile *rf, struct where *w)
     if (get_array(w, p, "loadavg", false, cJSON_IsNumber, "a number", &la) ||
         get_num(w, p, "busy_cpus", false, &x->busy_cpus) ||
         get_num(w, p, "calibrated_mhz", false, &x->calibrated_mhz) ||
+        get_num(w, p, "cpu_quota", false, &x->cpu_quota) ||
         get_str(w, p, "governor", false, &x->governor) ||
         get_str(w, p, "hypervisor", false, &x->hypervisor) ||
         get_bool(w, p, "boost", false, &x->boost) || get_bool(w, p, "smt", false, &x->smt) ||

@@ -70,6 +70,7 @@ struct pb_rf_method {              /* schema 2 "method" */
 struct pb_rf_preflight {           /* schema 2 "preflight" */
     bool present;
     double loadavg[3], busy_cpus, calibrated_mhz;
+    double cpu_quota;              /* CPUs this process could use (cgroup quota, cpuset); NAN if unknown */
     const char *governor, *hypervisor;
     int boost, smt, perf_counters; /* 1, 0, or -1 when unknown */
     const cJSON *warnings;         /* array of strings, or NULL */

@@ -240,6 +240,13 @@ static void put(cJSON *o, const char *key, cJSON *item)
         cJSON_AddItemToObject(o, key, item);
 }
 
+/* Worker w's NUMA node as the record gives it: NAN (null) when unknown. */
+static double numa_node(const struct pb_placement *pl, unsigned w)
+{
+    int n = pb_placement_numa_node(pl, w);
+    return n >= 0 ? n : NAN;
+}
+
 static cJSON *workers_json(const struct rec_src *x)
 {
     const struct pb_placement *pl = x->c->plan.placement;
@@ -317,10 +324,18 @@ void pb_results_skip(struct pb_results *r, const struct pb_config *c, size_t run
     cJSON_AddItemToArray(r->skipped, j);
 }
 
+/* The pre-flight's CPU quota when it is below the PUs: no speedup can pass it. */
+static double quota_cap(const cJSON *root)
+{
+    double q = pb_json_num(cJSON_GetObjectItemCaseSensitive(root, "preflight"), "cpu_quota");
+    double pus = pb_json_num(cJSON_GetObjectItemCaseSensitive(root, "system"), "pus");
+    return q > 0 && q < pus ? q : NAN;
+}
+
 int pb_results_write(struct pb_results *r, char *err, size_t errlen)
 {
     char path[4200];
-    pb_scaling_update(r->records, r->analysis);
+    pb_scaling_update_capped(r->records, r->analysis, quota_cap(r->root));
     char *json = cJSON_Print(r->root);
     if (!json) {
         snprintf(err, errlen, "out of memory formatting results.json");

@@ -77,8 +77,61 @@ static void set_field(cJSON *rec, enum pb_field_id f, double v)
         cJSON_AddItemToObject(rec, key, item);
 }
 
-static void update_record(const cJSON *records, cJSON *rec)
+/* Worker w's CPU kind in rec (placement.workers[].kind), "" when unknown. */
+static const char *worker_kind(const cJSON *rec, int w)
 {
+    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(placement));
+    return pb_json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(pl, "workers"), w),
+                       "kind");
+}
+
+static double rate_of(const cJSON *rec)
+{
+    return pb_json_num(rec, PB_KEY(work)) / pb_json_num(rec, PB_KEY(median_s));
+}
+
+/* The 1-worker throughput on `kind` for rec's problem: the single-worker mode of
+ * rec's runtime when it ran there (speedups are over it), else the best other
+ * 1-worker record there; NAN when none ran on that kind. */
+static double kind_rate(const cJSON *records, const cJSON *rec, const char *kind)
+{
+    double single = NAN, other = NAN;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, records) {
+        if (!one_worker_of(o, rec) || strcmp(worker_kind(o, 0), kind) != 0)
+            continue;
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, PB_KEY(single_worker))) &&
+            same(o, rec, PB_KEY(runtime)))
+            single = fmax(single, rate_of(o));
+        else
+            other = fmax(other, rate_of(o));
+    }
+    return isnan(single) ? other : single;
+}
+
+/* The speedup the machine allows rec: p, or on a machine with CPU kinds the
+ * capacity of its workers over the baseline's rate (brate), capped at cpu_quota. */
+static double ideal_speedup(const cJSON *records, const cJSON *rec, double p, double brate,
+                            double cpu_quota)
+{
+    double ideal = p, sum = 0;
+    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(placement));
+    const cJSON *ws = cJSON_GetObjectItemCaseSensitive(pl, "workers");
+    bool known = brate > 0 && p >= 1 && p <= 1e6 && cJSON_GetArraySize(ws) == (int)p;
+    for (int w = 0; known && w < (int)p; w++) {
+        const char *k = worker_kind(rec, w);
+        double r = k[0] ? kind_rate(records, rec, k) : NAN;
+        known = r > 0;
+        sum += r / brate;
+    }
+    if (known)
+        ideal = sum;
+    return cpu_quota > 0 && ideal > cpu_quota ? cpu_quota : ideal;
+}
+
+static void update_record(const cJSON *records, cJSON *rec, double cpu_quota)
+{
+    double brate = NAN;
     double sp = NAN, sp_lo = NAN, sp_hi = NAN, sp_rel = NAN;
     double p = pb_json_num(rec, PB_KEY(workers));
     if (valid(rec)) {
@@ -86,7 +139,7 @@ static void update_record(const cJSON *records, cJSON *rec)
         double rate = work / pb_json_num(rec, PB_KEY(median_s));
         const cJSON *base = baseline(records, rec);
         if (base) {
-            double brate = pb_json_num(base, PB_KEY(work)) / pb_json_num(base, PB_KEY(median_s));
+            brate = rate_of(base);
             sp = rate / brate;
             /* The speedup's CI from this record's CI (the baseline's median taken as exact). */
             sp_lo = work / pb_json_num(rec, PB_KEY(ci_high_s)) / brate;
@@ -105,6 +158,7 @@ static void update_record(const cJSON *records, cJSON *rec)
     set_field(rec, PB_F_efficiency_rel, sp_rel / p);
     /* Karp–Flatt assumes a fixed problem: meaningless under weak scaling. */
     set_field(rec, PB_F_karp_flatt, strong ? pb_karp_flatt(sp, p) : NAN);
+    set_field(rec, PB_F_ideal_speedup, ideal_speedup(records, rec, p, brate, cpu_quota));
 }
 
 /* Whether rec belongs to the group whose first record is g. */
@@ -200,9 +254,14 @@ static cJSON *analyse_group(const cJSON *records, const cJSON *g)
 
 void pb_scaling_update(cJSON *records, cJSON *analysis)
 {
+    pb_scaling_update_capped(records, analysis, NAN);
+}
+
+void pb_scaling_update_capped(cJSON *records, cJSON *analysis, double cpu_quota)
+{
     cJSON *rec;
     cJSON_ArrayForEach(rec, records)
-        update_record(records, rec);
+        update_record(records, rec, cpu_quota);
     while (cJSON_GetArraySize(analysis) > 0)
         cJSON_DeleteItemFromArray(analysis, 0);
     /* One fit per group, from its first valid record; Amdahl's law is about a

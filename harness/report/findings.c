@@ -376,7 +376,7 @@ static void serial_fraction(struct pb_findings *f, const char *name, const struc
         if (!isnan(s->amdahl_stderr))
             snprintf(err, sizeof err, " \xc2\xb1 %.3f", s->amdahl_stderr);
         if (s->amdahl_negative)
-            snprintf(limit, sizeof limit, "f < 0: super-linear or noise, shown as 0");
+            snprintf(limit, sizeof limit, "f < 0: super-linear or noise");
         else if (s->amdahl_f >= 1)
             snprintf(limit, sizeof limit,
                      "Amdahl's model does not fit: more workers made it no faster");
@@ -384,8 +384,13 @@ static void serial_fraction(struct pb_findings *f, const char *name, const struc
             snprintf(limit, sizeof limit, "speedup can never exceed 1/f = %.1f", 1 / s->amdahl_f);
         else
             snprintf(limit, sizeof limit, "no measurable serial part");
-        add(f, "%s, %s: Amdahl serial fraction f = %.3f%s (%s, %zu worker counts): %s.", name,
-            s->title, s->amdahl_f, s->amdahl_negative ? "" : err,
+        char fv[32];
+        if (s->amdahl_negative)
+            snprintf(fv, sizeof fv, "0, clamped");
+        else
+            snprintf(fv, sizeof fv, "%.3f%s", s->amdahl_f, err);
+        add(f, "%s, %s: Amdahl serial fraction f = %s (%s over %zu worker counts): %s.", name,
+            s->title, fv,
             s->amdahl_from_file ? "fitted by parbench run" : "fitted here to the median speedups",
             s->amdahl_counts, limit);
     }

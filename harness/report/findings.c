@@ -164,7 +164,10 @@ static void headline(struct pb_findings *f, const char *name, const struct pb_se
     }
     char sp[96], t[64];
     struct pb_tb b = {0};
-    if (isnan(rec[0]->speedup))
+    if (sec->max_workers == 1)
+        pb_tb_printf(&b, "%s: only 1-worker runs are valid; %s has the lowest median, %s", name,
+                     ser[0]->title, pb_fmt_time(rec[0]->median_s, t, sizeof t));
+    else if (isnan(rec[0]->speedup))
         pb_tb_printf(&b, "%s: %s \xc3\x97%u: median %s, no speedup (no valid single-worker run)", name,
                      ser[0]->title, sec->max_workers, pb_fmt_time(rec[0]->median_s, t, sizeof t));
     else

@@ -387,7 +387,7 @@ static void serial_fraction(struct pb_findings *f, const char *name, const struc
             snprintf(limit, sizeof limit, "speedup can never exceed 1/f = %.1f", 1 / s->amdahl_f);
         else
             snprintf(limit, sizeof limit, "no measurable serial part");
-        char fv[32];
+        char fv[96];
         if (s->amdahl_negative)
             snprintf(fv, sizeof fv, "0, clamped");
         else

@@ -149,6 +149,17 @@ static const char *baseline_title(const struct pb_section *sec, const char *runt
     return "the baseline";
 }
 
+/* The section's first valid single-worker record of this runtime (what speedups are over). */
+static const struct pb_rf_record *baseline_rec(const struct pb_section *sec, const char *runtime)
+{
+    for (size_t i = 0; i < sec->nrecs; i++) {
+        const struct pb_rf_record *r = sec->recs[i];
+        if (r->valid && r->single_worker && strcmp(r->runtime, runtime) == 0)
+            return r;
+    }
+    return NULL;
+}
+
 #define MAX_AT 64
 
 /* One headline line: "primes: threads ×4: 2.48× [2.45–2.50] over serial;
@@ -170,10 +181,17 @@ static void headline(struct pb_findings *f, const char *name, const struct pb_se
     else if (isnan(rec[0]->speedup))
         pb_tb_printf(&b, "%s: %s \xc3\x97%u: median %s, no speedup (no valid single-worker run)", name,
                      ser[0]->title, sec->max_workers, pb_fmt_time(rec[0]->median_s, t, sizeof t));
-    else
+    else {
         pb_tb_printf(&b, "%s: %s \xc3\x97%u: %s over %s", name, ser[0]->title, sec->max_workers,
                      speedup_ci(rec[0], "\xc3\x97", sp, sizeof sp),
                      baseline_title(sec, ser[0]->runtime));
+        /* A speedup is a claim too: against the baseline's own timings. */
+        const struct pb_rf_record *base = baseline_rec(sec, ser[0]->runtime);
+        double p;
+        char pt[32];
+        if (base && base != rec[0] && !pb_findings_differ(rec[0], base, &p))
+            pb_tb_printf(&b, " (no significant difference, %s)", pb_findings_ptext(p, pt, sizeof pt));
+    }
     for (size_t i = 1; i < n; i++) {
         double p;
         char pt[32], pc[48];

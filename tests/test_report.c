@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "findings.h"
 #include "fmtnum.h"
 #include "mode.h"
+#include "report-series.h"
 #include "report-stats.h"
 #include "resultsfile.h"
 #include "textbuf.h"
@@ -273,8 +275,83 @@ static void test_new_fields(void)
     }
 }
 
+/* A record with these timings and their order-statistic CI (6 runs: min and max). */
+static struct pb_rf_record timed(double *t, size_t n)
+{
+    struct pb_rf_record r = {.times_s = t, .ntimes = n, .ci_low_s = NAN, .ci_high_s = NAN,
+                             .valid = true};
+    return r;
+}
+
+/* A difference is claimed only when significant AND the CIs are apart. */
+static void test_differ(void)
+{
+    double a[] = {1.00, 1.01, 1.02, 1.03, 1.04, 1.05}, b[] = {1.005, 1.015, 1.025, 1.035, 1.045, 1.055};
+    double c[] = {2.0, 2.1, 2.2, 2.3, 2.4, 2.5}, d[] = {1.06, 1.1, 1.2, 1.3, 1.4, 2.0};
+    double few1[] = {1, 1.1, 1.2}, few2[] = {5, 5.1, 5.2};
+    struct pb_rf_record ra = timed(a, 6), rb = timed(b, 6), rc = timed(c, 6), rd = timed(d, 6);
+    struct pb_rf_record f1 = timed(few1, 3), f2 = timed(few2, 3);
+    double p;
+    CHECK(!pb_findings_differ(&ra, &rb, &p));   /* interleaved: p large */
+    CHECK(p > 0.5);
+    CHECK(pb_findings_differ(&ra, &rc, &p));    /* separated: p = 2 / C(12, 6) */
+    CHECK_NEAR(p, 2.0 / 924, 1e-12);
+    CHECK(pb_findings_differ(&rc, &ra, &p));
+    /* Every d above every a (p = 0.002) and d's CI [1.06, 2.0] apart from a's
+     * [1.00, 1.05]: a claim.  Widen a's CI to overlap d's and it is none. */
+    CHECK(pb_findings_differ(&ra, &rd, &p));
+    ra.ci_high_s = 1.2;
+    ra.ci_low_s = 1.0;
+    CHECK(!pb_findings_differ(&ra, &rd, &p));
+    CHECK_NEAR(p, 2.0 / 924, 1e-12);            /* significant, but the CIs overlap */
+    /* Fewer than 6 runs: no CI, so never a claim, however far apart. */
+    CHECK(!pb_findings_differ(&f1, &f2, &p));
+    char buf[32];
+    CHECK_STR(pb_findings_ptext(0.4123, buf, sizeof buf), "p = 0.41");
+    CHECK_STR(pb_findings_ptext(0.00216, buf, sizeof buf), "p = 0.002");
+    CHECK_STR(pb_findings_ptext(0.00001, buf, sizeof buf), "p < 0.001");
+    CHECK_STR(pb_findings_ptext(NAN, buf, sizeof buf), "p = ?");
+}
+
+/* Amdahl fits: none over fewer than 3 worker counts, negative f clamped and flagged
+ * (fixtures run-a: 1 and 2 workers; headline: shm super-linear over 1, 2, 4). */
+static void test_amdahl_gate(const char *fixtures)
+{
+    const char *dirs[] = {"run-a", "headline"};
+    for (size_t k = 0; k < 2; k++) {
+        char path[8192], err[1024];
+        struct pb_rfile rf;
+        snprintf(path, sizeof path, "%s/%s", fixtures, dirs[k]);
+        CHECK(pb_rfile_load(&rf, path, err, sizeof err) == 0);
+        struct pb_sections ss;
+        CHECK(pb_sections_build(&rf, &ss) == 0);
+        size_t fits = 0, negative = 0;
+        for (size_t i = 0; i < ss.n; i++)
+            for (size_t j = 0; j < ss.s[i].nseries; j++) {
+                const struct pb_series *s = &ss.s[i].series[j];
+                if (isnan(s->amdahl_f))
+                    continue;
+                fits++;
+                CHECK(s->amdahl_counts >= PB_AMDAHL_MIN_COUNTS);
+                CHECK(s->amdahl_f >= 0);
+                if (s->amdahl_negative) {
+                    negative++;
+                    CHECK_STR(s->mode, "shm");
+                    CHECK(s->amdahl_f == 0);
+                }
+            }
+        /* run-a: every fit is over 1 and 2 workers, so none; headline: primes threads,
+         * openmp, forkpool and blur shm (blur threads has 1 and 2 only). */
+        CHECK_EQ_U(fits, k == 0 ? 0 : 4);
+        CHECK_EQ_U(negative, k == 0 ? 0 : 1);
+        pb_sections_free(&ss);
+        pb_rfile_free(&rf);
+    }
+}
+
 int main(void)
 {
+    test_differ();
     test_new_fields();
     test_mann_whitney();
     test_median_ci();
@@ -285,5 +362,6 @@ int main(void)
     char fixtures[4096];
     snprintf(fixtures, sizeof fixtures, "%s/../fixtures", data ? data : "tests/data");
     test_load(fixtures);
+    test_amdahl_gate(fixtures);
     CHECK_DONE();
 }

@@ -23,6 +23,8 @@ static const char css[] =
     "p.note{color:#57606a;font-size:14px}\n"
     "p.warn{background:#fff6db;border-left:4px solid #d9a400;padding:6px 10px}\n"
     "li{margin:3px 0}\n"
+    "div.box{border:1px solid #d0d7de;border-left:4px solid #0969da;padding:2px 14px;"
+    "margin:12px 0;background:#f6f8fa}\n"
     "pre{background:#f4f6f8;padding:8px 12px;white-space:pre-wrap;word-break:break-all;"
     "font-size:13px}\n"
     ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:14px;"
@@ -205,6 +207,20 @@ void pb_doc_code(struct pb_doc *d, const char *s)
     for (size_t i = 0; i < fence; i++)
         pb_tb_puts(&d->out, "`");
     pb_tb_puts(&d->out, "\n\n");
+}
+
+void pb_doc_box_begin(struct pb_doc *d)
+{
+    close_list(d);
+    if (d->kind == PB_DOC_HTML)
+        pb_tb_puts(&d->out, "<div class=\"box\">\n");
+}
+
+void pb_doc_box_end(struct pb_doc *d)
+{
+    close_list(d);
+    if (d->kind == PB_DOC_HTML)
+        pb_tb_puts(&d->out, "</div>\n");
 }
 
 void pb_doc_table(struct pb_doc *d, size_t ncols, const char *const *head, const char *align)

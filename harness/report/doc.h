@@ -34,6 +34,10 @@ __attribute__((format(printf, 3, 4))) void pb_doc_para(struct pb_doc *d, const c
 __attribute__((format(printf, 2, 3))) void pb_doc_item(struct pb_doc *d, const char *fmt, ...);
 /* A bullet item that links to `href` (a relative path or #anchor of ours). */
 void pb_doc_link_item(struct pb_doc *d, const char *href, const char *text);
+/* A framed box around what follows until pb_doc_box_end (HTML; Markdown has
+ * no boxes, the content stands as it is). */
+void pb_doc_box_begin(struct pb_doc *d);
+void pb_doc_box_end(struct pb_doc *d);
 /* A preformatted block (command lines). */
 void pb_doc_code(struct pb_doc *d, const char *text);
 /* A table: `align` has one letter per column, 'l' or 'r'.  All-empty headings

@@ -7,25 +7,95 @@
 
 #include "findings.h"
 #include "fmtnum.h"
+#include "report-stats.h"
 #include "textbuf.h"
 
-__attribute__((format(printf, 2, 3))) static void add(struct pb_findings *f, const char *fmt, ...)
+static void vadd_to(struct pb_findings *f, char ***list, size_t *n, const char *fmt, va_list ap)
 {
     struct pb_tb t = {0};
-    va_list ap;
-    va_start(ap, fmt);
     pb_tb_vprintf(&t, fmt, ap);
-    va_end(ap);
-    char **items = realloc(f->items, (f->n + 1) * sizeof *items);
+    char **items = realloc(*list, (*n + 1) * sizeof *items);
     if (t.oom || !items) {
         f->oom = true;
         pb_tb_free(&t);
         if (items)
-            f->items = items;
+            *list = items;
         return;
     }
-    f->items = items;
-    f->items[f->n++] = t.p;
+    *list = items;
+    items[(*n)++] = t.p;
+}
+
+__attribute__((format(printf, 2, 3))) static void add(struct pb_findings *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vadd_to(f, &f->items, &f->n, fmt, ap);
+    va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3))) static void add_head(struct pb_findings *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vadd_to(f, &f->head, &f->nhead, fmt, ap);
+    va_end(ap);
+}
+
+/* The record's 95% CI of the median: the file's, else from its runs. */
+static bool median_ci(const struct pb_rf_record *r, double *lo, double *hi)
+{
+    *lo = r->ci_low_s;
+    *hi = r->ci_high_s;
+    if (!isnan(*lo) && !isnan(*hi))
+        return r->ntimes > 0;
+    return pb_rs_median_ci(r->times_s, r->ntimes, lo, hi);
+}
+
+bool pb_findings_differ(const struct pb_rf_record *a, const struct pb_rf_record *b, double *p)
+{
+    *p = NAN;
+    struct pb_rs_mwu m;
+    if (pb_rs_mann_whitney(a->times_s, a->ntimes, b->times_s, b->ntimes, &m))
+        return false;   /* out of memory: claim nothing */
+    if (a->ntimes && b->ntimes)
+        *p = m.p;
+    double alo, ahi, blo, bhi;
+    if (!median_ci(a, &alo, &ahi) || !median_ci(b, &blo, &bhi))
+        return false;
+    return m.p < 0.05 && (ahi < blo || bhi < alo);
+}
+
+const char *pb_findings_ptext(double p, char *buf, size_t len)
+{
+    if (isnan(p))
+        snprintf(buf, len, "p = ?");
+    else if (p < 0.001)
+        snprintf(buf, len, "p < 0.001");
+    else if (p < 0.01)
+        snprintf(buf, len, "p = %.3f", p);
+    else
+        snprintf(buf, len, "p = %.2f", p);
+    return buf;
+}
+
+/* "12.3% longer" or "4.5% less time": always an absolute percentage. */
+static const char *pct_text(double other_s, double ref_s, char *buf, size_t len)
+{
+    double pct = 100 * (other_s / ref_s - 1);
+    snprintf(buf, len, "%.1f%% %s", fabs(pct), pct >= 0 ? "longer" : "less time");
+    return buf;
+}
+
+/* "2.48 [2.45–2.50]", or "2.48 [no CI]" when the file has none. */
+static const char *speedup_ci(const struct pb_rf_record *r, const char *times, char *buf, size_t len)
+{
+    if (isnan(r->speedup_ci_low) || isnan(r->speedup_ci_high))
+        snprintf(buf, len, "%.2f%s [no CI]", r->speedup, times);
+    else
+        snprintf(buf, len, "%.2f%s [%.2f\xe2\x80\x93%.2f]", r->speedup, times, r->speedup_ci_low,
+                 r->speedup_ci_high);
+    return buf;
 }
 
 /* "primes" or "primes (lo=0,hi=10)" when the file ran the kernel with several parameter sets. */
@@ -49,57 +119,148 @@ static const char *nworkers(unsigned w, char *buf, size_t len)
     return buf;
 }
 
-static const char *speedup_text(double s, char *buf, size_t len)
+/* The valid records at the section's largest worker count, fastest first
+ * (at most `cap`); their series in `ser`.  Returns how many. */
+static size_t at_max(const struct pb_section *sec, const struct pb_rf_record **rec,
+                     const struct pb_series **ser, size_t cap)
 {
-    if (isnan(s))
-        snprintf(buf, len, "no speedup (no valid serial run)");
-    else
-        snprintf(buf, len, "speedup %.2f", s);
-    return buf;
+    size_t n = 0;
+    for (size_t i = 0; i < sec->nseries && n < cap; i++) {
+        const struct pb_rf_record *r = pb_series_at(&sec->series[i], sec->max_workers);
+        if (!r)
+            continue;
+        size_t j = n++;
+        for (; j > 0 && rec[j - 1]->median_s > r->median_s; j--) {
+            rec[j] = rec[j - 1];
+            ser[j] = ser[j - 1];
+        }
+        rec[j] = r;
+        ser[j] = &sec->series[i];
+    }
+    return n;
 }
 
-/* Fastest valid configuration at the largest worker count, and the runner-up. */
+/* The title of the single-worker series of this runtime (what speedups are over). */
+static const char *baseline_title(const struct pb_section *sec, const char *runtime)
+{
+    for (size_t i = 0; i < sec->nseries; i++)
+        if (sec->series[i].single_worker && strcmp(sec->series[i].runtime, runtime) == 0)
+            return sec->series[i].title;
+    return "the baseline";
+}
+
+/* The section's first valid single-worker record of this runtime (what speedups are over). */
+static const struct pb_rf_record *baseline_rec(const struct pb_section *sec, const char *runtime)
+{
+    for (size_t i = 0; i < sec->nrecs; i++) {
+        const struct pb_rf_record *r = sec->recs[i];
+        if (r->valid && r->single_worker && strcmp(r->runtime, runtime) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+#define MAX_AT 64
+
+/* One headline line: "primes: threads ×4: 2.48× [2.45–2.50] over serial;
+ * openmp indistinguishable from it (p = 0.41); forkpool 5.2% longer (p = 0.002)". */
+static void headline(struct pb_findings *f, const char *name, const struct pb_section *sec)
+{
+    const struct pb_rf_record *rec[MAX_AT];
+    const struct pb_series *ser[MAX_AT];
+    size_t n = at_max(sec, rec, ser, MAX_AT);
+    if (!n) {
+        add_head(f, "%s: no valid configuration (%zu failed or invalid).", name, sec->nbad);
+        return;
+    }
+    char sp[96], t[64];
+    struct pb_tb b = {0};
+    if (sec->max_workers == 1)
+        pb_tb_printf(&b, "%s: only 1-worker runs are valid; %s has the lowest median, %s", name,
+                     ser[0]->title, pb_fmt_time(rec[0]->median_s, t, sizeof t));
+    else if (isnan(rec[0]->speedup))
+        pb_tb_printf(&b, "%s: %s \xc3\x97%u: median %s, no speedup (no valid single-worker run)", name,
+                     ser[0]->title, sec->max_workers, pb_fmt_time(rec[0]->median_s, t, sizeof t));
+    else {
+        pb_tb_printf(&b, "%s: %s \xc3\x97%u: %s over %s", name, ser[0]->title, sec->max_workers,
+                     speedup_ci(rec[0], "\xc3\x97", sp, sizeof sp),
+                     baseline_title(sec, ser[0]->runtime));
+        /* A speedup is a claim too: against the baseline's own timings. */
+        const struct pb_rf_record *base = baseline_rec(sec, ser[0]->runtime);
+        double p;
+        char pt[32];
+        if (base && base != rec[0] && !pb_findings_differ(rec[0], base, &p))
+            pb_tb_printf(&b, " (no significant difference, %s)", pb_findings_ptext(p, pt, sizeof pt));
+    }
+    for (size_t i = 1; i < n; i++) {
+        double p;
+        char pt[32], pc[48];
+        if (pb_findings_differ(rec[i], rec[0], &p))
+            pb_tb_printf(&b, "; %s %s (%s)", ser[i]->title,
+                         pct_text(rec[i]->median_s, rec[0]->median_s, pc, sizeof pc),
+                         pb_findings_ptext(p, pt, sizeof pt));
+        else
+            pb_tb_printf(&b, "; %s indistinguishable from it (%s)", ser[i]->title,
+                         pb_findings_ptext(p, pt, sizeof pt));
+    }
+    add_head(f, "%s.", pb_tb_str(&b));
+    if (b.oom)
+        f->oom = true;
+    pb_tb_free(&b);
+}
+
+/* Fastest valid configuration at the largest worker count, and the runner-up:
+ * "fastest" only when the runner-up differs (pb_findings_differ). */
 static void best_mode(struct pb_findings *f, const char *name, const struct pb_section *sec)
 {
     unsigned w = sec->max_workers;
-    const struct pb_rf_record *best = NULL, *next = NULL;
-    const struct pb_series *bs = NULL, *ns = NULL;
-    for (size_t i = 0; i < sec->nseries; i++) {
-        const struct pb_rf_record *r = pb_series_at(&sec->series[i], w);
-        if (!r)
-            continue;
-        if (!best || r->median_s < best->median_s) {
-            next = best;
-            ns = bs;
-            best = r;
-            bs = &sec->series[i];
-        } else if (!next || r->median_s < next->median_s) {
-            next = r;
-            ns = &sec->series[i];
-        }
-    }
-    if (!best)
+    const struct pb_rf_record *rec[MAX_AT];
+    const struct pb_series *ser[MAX_AT];
+    size_t n = at_max(sec, rec, ser, MAX_AT);
+    if (!n)
         return;
-    char t[64], s[64], t2[64];
+    const struct pb_rf_record *best = rec[0], *next = n > 1 ? rec[1] : NULL;
+    char t[64], s[128], sci[96], t2[64], pt[32], pc[48];
+    if (isnan(best->speedup))
+        snprintf(s, sizeof s, "no speedup (no valid serial run)");
+    else
+        snprintf(s, sizeof s, "speedup %s", speedup_ci(best, "", sci, sizeof sci));
     pb_fmt_time(best->median_s, t, sizeof t);
-    speedup_text(best->speedup, s, sizeof s);
-    char eff[48] = "";
-    if (!isnan(best->speedup) && w > 1)
-        snprintf(eff, sizeof eff, ", efficiency %.0f%%", 100 * best->speedup / w);
-    char rest[256] = "";
-    if (next)
-        snprintf(rest, sizeof rest, "; next is %s at %s (%+.1f%% time)", ns->title,
-                 pb_fmt_time(next->median_s, t2, sizeof t2),
-                 100 * (next->median_s / best->median_s - 1));
+    char eff[64] = "";
+    if (!isnan(best->speedup) && w > 1) {
+        if (isnan(best->speedup_ci_low) || isnan(best->speedup_ci_high))
+            snprintf(eff, sizeof eff, ", efficiency %.0f%%", 100 * best->speedup / w);
+        else
+            snprintf(eff, sizeof eff, ", efficiency %.0f%% [%.0f\xe2\x80\x93%.0f%%]",
+                     100 * best->speedup / w, 100 * best->speedup_ci_low / w,
+                     100 * best->speedup_ci_high / w);
+    }
+    bool differs = true;
+    char rest[320] = "";
+    if (next) {
+        double p;
+        differs = pb_findings_differ(next, best, &p);
+        if (differs)
+            snprintf(rest, sizeof rest, "; next is %s at %s (%s, %s)", ser[1]->title,
+                     pb_fmt_time(next->median_s, t2, sizeof t2),
+                     pct_text(next->median_s, best->median_s, pc, sizeof pc),
+                     pb_findings_ptext(p, pt, sizeof pt));
+        else
+            snprintf(rest, sizeof rest, "; %s at %s is indistinguishable from it (%s)", ser[1]->title,
+                     pb_fmt_time(next->median_s, t2, sizeof t2), pb_findings_ptext(p, pt, sizeof pt));
+    }
+    const char *verb = differs ? "is fastest with" : "has the lowest";
     if (w == 1)
-        add(f, "%s: only 1-worker runs are valid; the fastest is %s at %s%s.", name, bs->title, t,
+        add(f, "%s: only 1-worker runs are valid; %s %s median %s%s.", name, ser[0]->title, verb, t,
             rest);
     else
-        add(f, "%s at %u workers, the most measured: %s is fastest with median %s, %s%s%s.",
-            name, w, bs->title, t, s, eff, rest);
+        add(f, "%s at %u workers, the most measured: %s %s median %s, %s%s%s.", name, w,
+            ser[0]->title, verb, t, s, eff, rest);
 }
 
-/* Parallel efficiency of every parallel mode at the largest worker count. */
+/* Parallel efficiency of every parallel mode at the largest worker count, with
+ * its CI and efficiency_rel (over the mode's own one-worker run: its scaling
+ * without its fixed cost). */
 static void efficiency(struct pb_findings *f, const char *name, const struct pb_section *sec)
 {
     unsigned w = sec->max_workers;
@@ -111,13 +272,22 @@ static void efficiency(struct pb_findings *f, const char *name, const struct pb_
         const struct pb_rf_record *r = pb_series_at(&sec->series[i], w);
         if (!r || isnan(r->speedup))
             continue;
-        pb_tb_printf(&t, "%s%s %.0f%% (speedup %.2f)", n ? ", " : "", sec->series[i].title,
-                     100 * r->speedup / w, r->speedup);
+        char sp[96];
+        pb_tb_printf(&t, "%s%s %.0f%%", n ? ", " : "", sec->series[i].title, 100 * r->speedup / w);
+        if (!isnan(r->speedup_ci_low) && !isnan(r->speedup_ci_high))
+            pb_tb_printf(&t, " [%.0f\xe2\x80\x93%.0f%%]", 100 * r->speedup_ci_low / w,
+                         100 * r->speedup_ci_high / w);
+        pb_tb_printf(&t, " (speedup %s", speedup_ci(r, "", sp, sizeof sp));
+        if (!isnan(r->efficiency_rel))
+            pb_tb_printf(&t, "; %.0f%% over its own 1-worker run", 100 * r->efficiency_rel);
+        pb_tb_puts(&t, ")");
         n++;
     }
     if (n)
-        add(f, "%s: parallel efficiency at %u workers (speedup / workers): %s.", name, w,
+        add(f, "%s: parallel efficiency at %u workers (speedup / workers, 95%% CI): %s.", name, w,
             pb_tb_str(&t));
+    if (t.oom)
+        f->oom = true;
     pb_tb_free(&t);
 }
 
@@ -132,13 +302,22 @@ static bool smt(struct pb_findings *f, const struct pb_rfile *rf, const char *na
         const struct pb_rf_record *p = pb_series_at(&sec->series[i], pus);
         if (!c || !p || !(p->median_s > 0))
             continue;
-        char tc[64], tp[64], wc[32], wp[32];
-        add(f,
-            "%s, %s: SMT adds %+.1f%% throughput: median %s at %s (one per core) vs %s "
-            "at %s (every PU).",
-            name, sec->series[i].title, 100 * (c->median_s / p->median_s - 1),
-            pb_fmt_time(c->median_s, tc, sizeof tc), nworkers(cores, wc, sizeof wc),
-            pb_fmt_time(p->median_s, tp, sizeof tp), nworkers(pus, wp, sizeof wp));
+        char tc[64], tp[64], wc[32], wp[32], pt[32];
+        double pv;
+        pb_fmt_time(c->median_s, tc, sizeof tc);
+        pb_fmt_time(p->median_s, tp, sizeof tp);
+        nworkers(cores, wc, sizeof wc);
+        nworkers(pus, wp, sizeof wp);
+        double pct = 100 * (c->median_s / p->median_s - 1);
+        if (pb_findings_differ(c, p, &pv))
+            add(f, "%s, %s: SMT %s %.1f%% throughput (%s): median %s at %s (one per core) vs %s "
+                "at %s (every PU).",
+                name, sec->series[i].title, pct >= 0 ? "adds" : "costs", fabs(pct),
+                pb_findings_ptext(pv, pt, sizeof pt), tc, wc, tp, wp);
+        else
+            add(f, "%s, %s: with SMT indistinguishable from without (%s): median %s at %s (one per "
+                "core) vs %s at %s (every PU).",
+                name, sec->series[i].title, pb_findings_ptext(pv, pt, sizeof pt), tc, wc, tp, wp);
         any = true;
     }
     return any;
@@ -187,39 +366,54 @@ static void process_cost(struct pb_findings *f, const char *name, const struct p
         }
         if (!rp)
             continue;
-        char a[64], b[64], wn[32];
-        double pct = 100 * (rp->median_s / rt->median_s - 1);
-        /* "+12.0% longer" or "12.0% less time", never "-12.0% less time". */
-        add(f, "%s at %s: %s takes %s%.1f%% %s than %s (median %s vs %s).", name,
-            nworkers(rp->workers, wn, sizeof wn), s->title, pct >= 0 ? "+" : "", fabs(pct),
-            pct >= 0 ? "longer" : "less time", t->title,
-            pb_fmt_time(rp->median_s, a, sizeof a), pb_fmt_time(rt->median_s, b, sizeof b));
+        char a[64], b[64], wn[32], pt[32], pc[48];
+        double p;
+        pb_fmt_time(rp->median_s, a, sizeof a);
+        pb_fmt_time(rt->median_s, b, sizeof b);
+        nworkers(rp->workers, wn, sizeof wn);
+        if (pb_findings_differ(rp, rt, &p))
+            add(f, "%s at %s: %s takes %s than %s (median %s vs %s, %s).", name, wn, s->title,
+                pct_text(rp->median_s, rt->median_s, pc, sizeof pc), t->title, a, b,
+                pb_findings_ptext(p, pt, sizeof pt));
+        else
+            add(f, "%s at %s: %s is indistinguishable from %s (median %s vs %s, %s).", name, wn,
+                s->title, t->title, a, b, pb_findings_ptext(p, pt, sizeof pt));
     }
 }
 
+/* The Amdahl fit of each series: only over PB_AMDAHL_MIN_COUNTS worker counts or
+ * more (report-series.c drops the rest), a negative f shown as clamped. */
 static void serial_fraction(struct pb_findings *f, const char *name, const struct pb_section *sec)
 {
     for (size_t i = 0; i < sec->nseries; i++) {
         const struct pb_series *s = &sec->series[i];
-        if (isnan(s->amdahl_f))
+        if (isnan(s->amdahl_f)) {
+            if (!s->single_worker && s->amdahl_counts == PB_AMDAHL_MIN_COUNTS - 1)
+                add(f, "%s, %s: no Amdahl fit: %zu worker counts, the model needs %d to be tested.",
+                    name, s->title, s->amdahl_counts, PB_AMDAHL_MIN_COUNTS);
             continue;
-        char err[48] = "", pts[64] = "", limit[96];
+        }
+        char err[48] = "", limit[96];
         if (!isnan(s->amdahl_stderr))
             snprintf(err, sizeof err, " \xc2\xb1 %.3f", s->amdahl_stderr);
-        if (s->amdahl_points == 1)
-            snprintf(pts, sizeof pts, "1 parallel worker count, so no error estimate");
-        else if (s->amdahl_points > 1)
-            snprintf(pts, sizeof pts, "%zu parallel worker counts", s->amdahl_points);
-        if (s->amdahl_f >= 1)
+        if (s->amdahl_negative)
+            snprintf(limit, sizeof limit, "f < 0: super-linear or noise");
+        else if (s->amdahl_f >= 1)
             snprintf(limit, sizeof limit,
                      "Amdahl's model does not fit: more workers made it no faster");
         else if (s->amdahl_f > 0.001)
             snprintf(limit, sizeof limit, "speedup can never exceed 1/f = %.1f", 1 / s->amdahl_f);
         else
             snprintf(limit, sizeof limit, "no measurable serial part");
-        add(f, "%s, %s: Amdahl serial fraction f = %.3f%s (%s%s%s): %s.", name, s->title,
-            s->amdahl_f, err, s->amdahl_from_file ? "fitted by parbench run" : "fitted here to the median speedups",
-            pts[0] ? ", " : "", pts, limit);
+        char fv[96];
+        if (s->amdahl_negative)
+            snprintf(fv, sizeof fv, "0, clamped");
+        else
+            snprintf(fv, sizeof fv, "%.3f%s", s->amdahl_f, err);
+        add(f, "%s, %s: Amdahl serial fraction f = %s (%s over %zu worker counts): %s.", name,
+            s->title, fv,
+            s->amdahl_from_file ? "fitted by parbench run" : "fitted here to the median speedups",
+            s->amdahl_counts, limit);
     }
 }
 
@@ -254,6 +448,7 @@ int pb_findings_build(const struct pb_rfile *rf, const struct pb_sections *ss,
     for (size_t i = 0; i < ss->n; i++) {
         const struct pb_section *sec = &ss->s[i];
         section_name(ss, sec, name, sizeof name);
+        headline(out, name, sec);
         best_mode(out, name, sec);
         efficiency(out, name, sec);
         if (rf->sys.pus > rf->sys.cores)
@@ -277,5 +472,8 @@ void pb_findings_free(struct pb_findings *f)
     for (size_t i = 0; i < f->n; i++)
         free(f->items[i]);
     free(f->items);
+    for (size_t i = 0; i < f->nhead; i++)
+        free(f->head[i]);
+    free(f->head);
     memset(f, 0, sizeof *f);
 }

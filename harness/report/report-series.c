@@ -22,40 +22,71 @@ static const struct pb_rf_fit *fit_of(const struct pb_rfile *rf, const struct pb
     return NULL;
 }
 
+/* Worker counts with a valid record in the series, plus the one-worker baseline
+ * when the series has no one-worker point of its own. */
+static size_t worker_counts(const struct pb_series *s)
+{
+    size_t n = 0;
+    bool one = false;
+    for (size_t i = 0; i < s->npts; i++) {
+        const struct pb_rf_record *r = s->pts[i];
+        if (!r->valid || (i > 0 && s->pts[i - 1]->valid && s->pts[i - 1]->workers == r->workers))
+            continue;
+        n++;
+        one |= r->workers == 1;
+    }
+    return n + (!one && s->baseline_s > 0);
+}
+
 /* The series' Amdahl serial fraction: the file's own fit when it has one,
- * else a least-squares fit of the valid speedups here (strong scaling only). */
+ * else a least-squares fit of the valid speedups here (strong scaling only).
+ * Fits over fewer than PB_AMDAHL_MIN_COUNTS worker counts are dropped, and a
+ * negative f is clamped to 0 and flagged (amdahl_negative). */
 static void amdahl(const struct pb_rfile *rf, const struct pb_section *sec, struct pb_series *s)
 {
     s->amdahl_f = s->amdahl_stderr = NAN;
     s->amdahl_scale = 1;
     if (s->single_worker)
         return;
+    s->amdahl_counts = worker_counts(s);
     const struct pb_rf_fit *f = fit_of(rf, sec, s);
     if (f && !isnan(f->serial_fraction)) {
         s->amdahl_f = f->serial_fraction;
         s->amdahl_stderr = f->serial_fraction_stderr;
         s->amdahl_points = f->points >= 0 ? (size_t)f->points : 0;
         s->amdahl_from_file = true;
+        /* analysis[].points counts the worker counts, one worker included. */
+        if (s->amdahl_points > s->amdahl_counts)
+            s->amdahl_counts = s->amdahl_points;
         /* parbench run fits times, T(p) = T1 (f + (1 - f) / p): as a speedup over the
          * baseline the curve is scaled by baseline / T1. */
         if (f->t1_s > 0 && s->baseline_s > 0)
             s->amdahl_scale = s->baseline_s / f->t1_s;
-        return;
-    }
-    if (strcmp(rf->method.present ? rf->method.scaling : "", "weak") == 0)
-        return;
-    double *w = malloc(s->npts * sizeof *w), *sp = malloc(s->npts * sizeof *sp);
-    size_t n = 0;
-    for (size_t i = 0; w && sp && i < s->npts; i++) {
-        const struct pb_rf_record *r = s->pts[i];
-        if (r->valid && !isnan(r->speedup) && strcmp(r->scaling, "weak") != 0) {
-            w[n] = r->workers;
-            sp[n++] = r->speedup;
+    } else {
+        if (strcmp(rf->method.present ? rf->method.scaling : "", "weak") == 0)
+            return;
+        double *w = malloc(s->npts * sizeof *w), *sp = malloc(s->npts * sizeof *sp);
+        size_t n = 0;
+        for (size_t i = 0; w && sp && i < s->npts; i++) {
+            const struct pb_rf_record *r = s->pts[i];
+            if (r->valid && !isnan(r->speedup) && strcmp(r->scaling, "weak") != 0) {
+                w[n] = r->workers;
+                sp[n++] = r->speedup;
+            }
         }
+        s->amdahl_points = pb_rs_amdahl_fit(w, sp, n, &s->amdahl_f, &s->amdahl_stderr);
+        free(w);
+        free(sp);
     }
-    s->amdahl_points = pb_rs_amdahl_fit(w, sp, n, &s->amdahl_f, &s->amdahl_stderr);
-    free(w);
-    free(sp);
+    if (s->amdahl_counts < PB_AMDAHL_MIN_COUNTS) {
+        s->amdahl_f = s->amdahl_stderr = NAN;
+        s->amdahl_scale = 1;
+        return;
+    }
+    if (s->amdahl_f < 0) {
+        s->amdahl_f = 0;
+        s->amdahl_negative = true;
+    }
 }
 
 static int cmp_by_workers(const void *x, const void *y)

@@ -7,6 +7,11 @@
 #include "mode.h"
 #include "resultsfile.h"
 
+/* A serial fraction from one parallel point (1 and 2 workers) is a line through
+ * two points: it always fits and its 1/f limit means nothing.  Three worker
+ * counts are the fewest that test the model. */
+#define PB_AMDAHL_MIN_COUNTS 3
+
 struct pb_series {
     const char *mode, *schedule;
     const char *worker_kind, *runtime;  /* its first record's traits ("" when unknown) */
@@ -20,6 +25,9 @@ struct pb_series {
     double amdahl_scale;        /* fitted curve over the baseline: baseline_s / fitted T1 (1 when fitted to speedups) */
     size_t amdahl_points;
     bool amdahl_from_file;      /* analysis[] of the results file, else fitted here */
+    bool amdahl_negative;       /* the fit gave f < 0 (super-linear or noise): amdahl_f is clamped to 0 */
+    size_t amdahl_counts;       /* worker counts behind the fit, the one-worker baseline included;
+                                   fits over fewer than PB_AMDAHL_MIN_COUNTS are dropped (NAN) */
 };
 
 struct pb_section {

@@ -161,10 +161,29 @@ static void method(struct pb_doc *d, const struct pb_rfile *rf)
                     rf->schema);
 }
 
+/* "2.48 [2.45–2.50]", "–" when there is no valid speedup; the CI when the file has one. */
+static void speedup_cell(const struct pb_rf_record *r, double scale, bool pct, char *buf, size_t len)
+{
+    double v = r->speedup * scale, lo = r->speedup_ci_low * scale, hi = r->speedup_ci_high * scale;
+    const char *u = pct ? "%" : "";
+    int dp = pct ? 0 : 2;
+    if (pct) {
+        v *= 100;
+        lo *= 100;
+        hi *= 100;
+    }
+    if (isnan(v) || !r->valid)
+        snprintf(buf, len, "\xe2\x80\x93");
+    else if (isnan(lo) || isnan(hi))
+        snprintf(buf, len, "%.*f%s", dp, v, u);
+    else
+        snprintf(buf, len, "%.*f%s [%.*f\xe2\x80\x93%.*f%s]", dp, v, u, dp, lo, dp, hi, u);
+}
+
 /* One table row per record: failures shown with their error, never hidden. */
 static void record_row(struct pb_doc *d, const struct pb_rf_record *r)
 {
-    char workers[16], runs[16], med[48], ci[64], thr[48], sp[32], eff[32], valid[1200];
+    char workers[16], runs[16], med[48], ci[64], thr[48], sp[64], eff[64], effrel[32], valid[1200];
     snprintf(workers, sizeof workers, "%u", r->workers);
     snprintf(runs, sizeof runs, "%zu", r->ntimes);
     pb_fmt_time(r->valid || r->ntimes ? r->median_s : NAN, med, sizeof med);
@@ -175,20 +194,18 @@ static void record_row(struct pb_doc *d, const struct pb_rf_record *r)
         lo = hi = NAN;
     pb_fmt_time_range(lo, hi, r->median_s, ci, sizeof ci);
     pb_fmt_si(r->valid ? r->throughput : NAN, thr, sizeof thr);
-    if (isnan(r->speedup) || !r->valid)
-        snprintf(sp, sizeof sp, "\xe2\x80\x93");
+    speedup_cell(r, 1, false, sp, sizeof sp);
+    /* Efficiency is speedup / workers, so its CI is the speedup's divided alike. */
+    speedup_cell(r, r->workers ? 1.0 / r->workers : NAN, true, eff, sizeof eff);
+    if (isnan(r->efficiency_rel) || !r->valid)
+        snprintf(effrel, sizeof effrel, "\xe2\x80\x93");
     else
-        snprintf(sp, sizeof sp, "%.2f", r->speedup);
-    double e = !isnan(r->efficiency) ? r->efficiency : r->speedup / r->workers;
-    if (isnan(e) || !r->valid)
-        snprintf(eff, sizeof eff, "\xe2\x80\x93");
-    else
-        snprintf(eff, sizeof eff, "%.0f%%", 100 * e);
+        snprintf(effrel, sizeof effrel, "%.0f%%", 100 * r->efficiency_rel);
     if (r->valid)
         snprintf(valid, sizeof valid, "yes");
     else
         snprintf(valid, sizeof valid, "no: %s%s%.1000s", r->status, r->error[0] ? ": " : "", r->error);
-    const char *cells[] = {r->mode, workers, r->schedule, runs, med, ci, thr, sp, eff, valid};
+    const char *cells[] = {r->mode, workers, r->schedule, runs, med, ci, thr, sp, eff, effrel, valid};
     pb_doc_row(d, !r->valid, cells);
 }
 
@@ -205,8 +222,9 @@ static void kernel_section(struct pb_doc *d, const struct pb_report_in *in, size
                 size, sec->nrecs, sec->nrecs == 1 ? "" : "s", sec->nbad);
     snprintf(unit, sizeof unit, "throughput (%s/s)", sec->unit[0] ? sec->unit : "units");
     const char *cols[] = {"mode", "workers", "schedule", "runs", "median", "95% CI of median",
-                          unit, "speedup", "efficiency", "valid"};
-    pb_doc_table(d, 10, cols, "lrlrrrrrrl");
+                          unit, "speedup [95% CI]", "efficiency [95% CI]",
+                          "efficiency over own 1 worker", "valid"};
+    pb_doc_table(d, 11, cols, "lrlrrrrrrrl");
     for (size_t i = 0; i < sec->nseries; i++)
         for (size_t j = 0; j < sec->series[i].npts; j++)
             record_row(d, sec->series[i].pts[j]);
@@ -251,6 +269,65 @@ static void kernel_section(struct pb_doc *d, const struct pb_report_in *in, size
     pb_doc_figures(d, pb_report_ncharts, src, link, alt);
 }
 
+/* Whether record r stopped short of the precision target: it hit the run or
+ * time cap with its CI wider than method.precision_pct (ci_rel as run computes it). */
+static bool short_of_target(const struct pb_rfile *rf, const struct pb_rf_record *r)
+{
+    if (!rf->method.present || isnan(rf->method.precision_pct) ||
+        (strcmp(r->stop_reason, "max_reps") != 0 && strcmp(r->stop_reason, "time_cap") != 0))
+        return false;
+    double lo = r->ci_low_s, hi = r->ci_high_s;
+    if ((isnan(lo) || isnan(hi)) && !pb_rs_median_ci(r->times_s, r->ntimes, &lo, &hi))
+        return true;   /* no CI at all: certainly not within the target */
+    if (!(r->median_s > 0))
+        return false;
+    double below = r->median_s - lo, above = hi - r->median_s;
+    return (below > above ? below : above) / r->median_s > rf->method.precision_pct / 100;
+}
+
+/* What a reader must weigh before trusting the headline, in counts. */
+static void data_quality(struct pb_doc *d, const struct pb_rfile *rf)
+{
+    size_t nwarn = 0, nwarned = 0, nshort = 0, ninvalid = 0, nfailed = 0;
+    for (size_t i = 0; i < rf->nrec; i++) {
+        const struct pb_rf_record *r = &rf->rec[i];
+        size_t w = (size_t)cJSON_GetArraySize(r->warnings);
+        nwarn += w;
+        nwarned += w > 0;
+        nshort += short_of_target(rf, r);
+        if (!r->valid) {
+            if (strcmp(r->status, "invalid") == 0)
+                ninvalid++;
+            else
+                nfailed++;
+        }
+    }
+    size_t npre = rf->preflight.present ? (size_t)cJSON_GetArraySize(rf->preflight.warnings) : 0;
+    pb_doc_box_begin(d);
+    pb_doc_heading(d, 2, "quality", "Data quality");
+    pb_doc_item(d, "Record warnings: %zu, on %zu of %zu configurations (listed under each kernel).",
+                nwarn, nwarned, rf->nrec);
+    if (rf->method.present && !isnan(rf->method.precision_pct) && isnan(rf->method.fixed_reps))
+        pb_doc_item(d, "Short of the precision target (\xc2\xb1%g%%): %zu configuration%s stopped at the "
+                    "run or time cap with a wider CI.",
+                    rf->method.precision_pct, nshort, nshort == 1 ? "" : "s");
+    else if (rf->method.present && !isnan(rf->method.fixed_reps))
+        pb_doc_item(d, "Short of the precision target: not applicable, the run count was fixed at %.0f.",
+                    rf->method.fixed_reps);
+    else
+        pb_doc_item(d, "Short of the precision target: unknown (the file records no method).");
+    if (rf->preflight.present)
+        pb_doc_item(d, "Pre-flight warnings: %zu (listed under Method).", npre);
+    else
+        pb_doc_item(d, "Pre-flight warnings: unknown (the file has no pre-flight check).");
+    pb_doc_item(d, "Not valid: %zu invalid (wrong result), %zu failed or interrupted, of %zu configurations.",
+                ninvalid, nfailed, rf->nrec);
+    if (rf->nskip)
+        pb_doc_item(d, "Not run: %zu configuration%s (listed at the end).", rf->nskip,
+                    rf->nskip == 1 ? "" : "s");
+    pb_doc_box_end(d);
+}
+
 static void skipped(struct pb_doc *d, const struct pb_rfile *rf)
 {
     if (!rf->nskip)
@@ -275,6 +352,16 @@ void pb_report_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_repo
                 rf->sys.host, rf->sys.parbench_version[0] ? rf->sys.parbench_version : "?");
     if (in->no_plots)
         pb_doc_para(d, "warn", "No charts: %s", in->no_plots);
+
+    pb_doc_heading(d, 2, "headline", "Headline");
+    pb_doc_para(d, "note",
+                "Per kernel: the fastest configuration at the largest worker count, its speedup "
+                "with the 95%% CI, and the others at that count. A configuration is called slower "
+                "only when the Mann\xe2\x80\x93Whitney test on the timings gives p < 0.05 and the "
+                "medians' CIs do not overlap; otherwise it is indistinguishable.");
+    for (size_t i = 0; i < in->findings->nhead; i++)
+        pb_doc_item(d, "%s", in->findings->head[i]);
+    data_quality(d, rf);
 
     pb_doc_heading(d, 2, "contents", "Contents");
     pb_doc_link_item(d, "#findings", "Findings");

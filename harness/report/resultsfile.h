@@ -30,6 +30,7 @@ struct pb_rf_record {
     double throughput, work;
     const char *unit;
     double speedup, efficiency, speedup_ci_low, speedup_ci_high;
+    double efficiency_rel;         /* speedup over its own one-worker run / workers */
     double imbalance, karp_flatt, cpu_util;
     bool valid;
     const char *status, *error;    /* status "ok"|"invalid"|"failed"|"interrupted" */

@@ -4,7 +4,7 @@
 source "$PB_SRC/tests/lib.sh"
 FX=$PB_SRC/tests/fixtures
 cd "$TMP"
-cp -r "$FX/run-a" "$FX/synthetic" "$FX/schema1" "$FX/xss" .
+cp -r "$FX/run-a" "$FX/synthetic" "$FX/schema1" "$FX/xss" "$FX/headline" .
 
 # png_ok FILE: a non-empty file starting with the 8-byte PNG signature.
 png_ok() { [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
@@ -16,10 +16,10 @@ check "report on a real run exits 0" test "$rc" -eq 0
 check "report.md and report.html written" test -s run-a/report.md -a -s run-a/report.html
 check "nothing on stderr" test ! -s err
 md=run-a/report.md html=run-a/report.html
-for h in "## Findings" "## Machine" "## Method" "## Kernel primes" "## Kernel factors" "## Kernel blur"; do
+for h in "## Headline" "## Data quality" "## Findings" "## Machine" "## Method" "## Kernel primes" "## Kernel factors" "## Kernel blur"; do
     check "report.md has '$h'" grep -qxF "$h" $md
 done
-for id in findings machine method kernel-primes kernel-factors kernel-blur; do
+for id in headline quality findings machine method kernel-primes kernel-factors kernel-blur; do
     check "report.html has section #$id" grep -q "<h2 id=\"$id\">" $html
 done
 check "machine table names the CPU" grep -qF "| CPU | $(jq -r .system.cpu_model run-a/results.json) |" $md
@@ -43,26 +43,46 @@ else
 fi
 check "plot data written" test -s run-a/plots/primes.dat -a -s run-a/plots/primes.gpvars
 
-# Findings quote the numbers of the fixture: the fastest mode at the largest
-# worker count, with its speedup to 2 decimals.
+# The page opens with the headline, then the data-quality box, then the rest.
+line_of() { grep -nxF "$1" "$2" | head -1 | cut -d: -f1; }
+check "headline comes first, data quality next, findings after" \
+    test "$(line_of "## Headline" $md)" -lt "$(line_of "## Data quality" $md)" -a \
+    "$(line_of "## Data quality" $md)" -lt "$(line_of "## Findings" $md)"
+check "data-quality box framed in html" grep -q '<div class="box">' $html
+
+# Findings and the headline quote the numbers of the fixture: the fastest mode at
+# the largest worker count, with its speedup to 2 decimals and the speedup's CI.
 for k in primes factors blur; do
     w=$(jq "[.results[] | select(.kernel==\"$k\" and .valid) | .workers] | max" run-a/results.json)
     best=$(jq -c "[.results[] | select(.kernel==\"$k\" and .valid and .workers==$w)] | min_by(.median_s)" run-a/results.json)
     mode=$(jq -r .mode <<<"$best")
     sp=$(printf '%.2f' "$(jq .speedup <<<"$best")")
+    lo=$(printf '%.2f' "$(jq .speedup_ci_low <<<"$best")")
+    hi=$(printf '%.2f' "$(jq .speedup_ci_high <<<"$best")")
     eff=$(printf '%.0f' "$(jq ".speedup / $w * 100" <<<"$best")")
-    check "finding: $k best is $mode, speedup $sp, efficiency $eff%" \
-        grep -qE "^- $k at $w workers, the most measured: $mode is fastest with median .*, speedup $sp, efficiency $eff%" $md
+    check "headline: $k: $mode ×$w: $sp× [$lo–$hi] over serial" \
+        grep -qF -- "- $k: $mode ×$w: $sp× \\[$lo–$hi\\] over serial" $md
+    check "finding: $k best is $mode, speedup $sp [$lo–$hi], efficiency $eff%" \
+        grep -qE "^- $k at $w workers, the most measured: $mode is fastest with median .*, speedup $sp \\\\\[$lo–$hi\\\\\], efficiency $eff% " $md
 done
+# run-a's speedups at 2 workers have CIs around 1: the headline says so.
+check "headline: primes speedup not significant" grep -qE -- "^- primes: .* over serial \(no significant difference, p = [0-9.]+\)\.$" $md
+check "one headline line per kernel" test "$(sed -n '/^## Headline/,/^## Data quality/p' $md | grep -c '^- ')" -eq 3
+# run-a's fits are over 1 and 2 workers: no Amdahl fit, no 1/f limit.
+check "no Amdahl limit from 2 worker counts" bash -c "! grep -q '1/f' $md"
+check "no Amdahl fit from 2 worker counts" bash -c "! grep -q 'Amdahl serial fraction' $md"
+check "says why there is no fit" grep -qF "primes, threads: no Amdahl fit: 2 worker counts, the model needs 3" $md
+check "speedup column with its CI" grep -qE '^\| threads \| 2 \| dynamic \| 6 \|.*\| [0-9.]+ \\\[[0-9.]+–[0-9.]+\\\] \| [0-9]+% \\\[[0-9]+–[0-9]+%\\\] \| [0-9]+% \| yes \|$' $md
+check "efficiency_rel column" grep -qF "efficiency over own 1 worker" $md
 
 # A hand-made 2-core/4-PU run: SMT, processes vs threads, Amdahl fit, a failure.
 "$PARBENCH" report -q synthetic
 smd=synthetic/report.md
 smt=$(jq '[.results[] | select(.mode=="threads")] | ((.[] | select(.workers==2) | .median_s) / (.[] | select(.workers==4) | .median_s) - 1) * 100' synthetic/results.json)
-check "finding: SMT adds $(printf '%+.1f' "$smt")%" grep -qF "SMT adds $(printf '%+.1f' "$smt")% throughput" $smd
+check "finding: SMT adds $(printf '%.1f' "$smt")%" grep -qF "SMT adds $(printf '%.1f' "$smt")% throughput (p = 0.002)" $smd
 cost=$(jq '[.results[] | select(.workers==2 and .valid)] | ((.[] | select(.mode=="forkpool") | .median_s) / (.[] | select(.mode=="threads") | .median_s) - 1) * 100' synthetic/results.json)
-check "finding: forkpool costs $(printf '%+.1f' "$cost")% over threads" \
-    grep -qF "primes at 2 workers: forkpool takes $(printf '%+.1f' "$cost")% longer than threads" $smd
+check "finding: forkpool costs $(printf '%.1f' "$cost")% over threads" \
+    grep -qF "primes at 2 workers: forkpool takes $(printf '%.1f' "$cost")% longer than threads" $smd
 check "finding: Amdahl serial fraction from analysis[]" grep -qF "threads: Amdahl serial fraction f = 0.040" $smd
 check "failed configuration shown with its error" \
     grep -qF "| forkpool | 4 | dynamic | 0 |" $smd
@@ -70,6 +90,32 @@ check "its error is in the table" grep -qF "worker 3 killed by signal 9 (SIGKILL
 check "failed row marked in html" grep -q '<tr class="bad"><td>forkpool</td>' synthetic/report.html
 check "skipped configurations listed" grep -qF "primes threads at 8 workers (dynamic): time budget of 60 s used up" $smd
 check "a topology picture outside the directory is not shown" bash -c "! grep -q passwd synthetic/report.html"
+
+# The headline fixture (tests/fixtures/make-headline.sh): threads and openmp
+# overlap at 4 workers, forkpool is clearly slower; known data-quality counts.
+"$PARBENCH" report -q --no-plots headline
+hmd=headline/report.md
+check "headline: primes, openmp indistinguishable, forkpool longer" grep -qxF -- \
+    "- primes: threads ×4: 2.49× \\[2.46–2.52\\] over serial; openmp indistinguishable from it (p = 0.70); forkpool 9.7% longer (p = 0.002)." $hmd
+check "headline: blur" grep -qxF -- "- blur: shm ×4: 4.39× \\[3.61–5.05\\] over serial." $hmd
+check "quality: record warnings" grep -qxF -- "- Record warnings: 2, on 2 of 17 configurations (listed under each kernel)." $hmd
+check "quality: short of the precision target" grep -qxF -- \
+    "- Short of the precision target (±2%): 2 configurations stopped at the run or time cap with a wider CI." $hmd
+check "quality: pre-flight warnings" grep -qxF -- "- Pre-flight warnings: 4 (listed under Method)." $hmd
+check "quality: invalid records" grep -qxF -- \
+    "- Not valid: 1 invalid (wrong result), 0 failed or interrupted, of 17 configurations." $hmd
+check "overlapping CIs: threads not called fastest" bash -c "! grep -q 'threads is fastest' $hmd"
+check "overlapping CIs: said indistinguishable in findings" \
+    grep -qF "primes at 4 workers: openmp is indistinguishable from threads (median 406.0 ms vs 405.0 ms, p = 0.70)." $hmd
+check "overlapping CIs: no openmp longer/less/faster claim" \
+    bash -c "! grep -E 'openmp (takes|is)? ?[0-9.]+% (longer|less)|openmp is fastest' $hmd"
+check "absolute percentages only" bash -c "! grep -E '[-+][0-9.]+% (longer|less|throughput)' $hmd synthetic/report.md run-a/report.md"
+check "blur threads: 2 worker counts, no fit" grep -qF "blur, threads: no Amdahl fit: 2 worker counts" $hmd
+check "negative f clamped and flagged" grep -qF "blur, shm: Amdahl serial fraction f = 0, clamped (fitted here to the median speedups over 3 worker counts): f \\< 0: super-linear or noise." $hmd
+check "no negative f printed" bash -c "! grep -qE 'f ?= ?-' $hmd"
+check "every Amdahl fit has >= 3 worker counts" \
+    bash -c "! grep -E 'Amdahl serial fraction.* over [0-2] worker counts' $hmd"
+check "fits over 3 worker counts are shown" test "$(grep -c 'Amdahl serial fraction.* over 3 worker counts' $hmd)" -eq 4
 
 # Schema 1 (written before the schema-2 fields existed) still reports.
 "$PARBENCH" report -q schema1

@@ -12,7 +12,12 @@
  * times out.  A third memfd takes the interpreter's stderr, read only to say
  * why an interpreter failed.  Commands and answers are JSON lines (cJSON).
  * The memfds only grow: a worker kept from an earlier run holds a mapping of
- * the size it was forked with. */
+ * the size it was forked with.
+ *
+ * About 600 lines on purpose: the session (start, commands, answers), the
+ * memfds and the fault reporting share one state and one protocol with
+ * driver.py, and split across files they would need a header of internals
+ * as long as the split saved. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

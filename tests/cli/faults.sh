@@ -136,11 +136,13 @@ interrupt() {
     PB_TEST_TAG=$TAG "$PARBENCH" run -q --order sequential -k primes -m serial,"$mode" -w 2 --bind none -r 100 \
         --warmup 0 --set primes.hi=300000 --set primes.block=1000 -o "$out" >/dev/null 2>"$out.err" &
     local pid=$!
-    for _ in $(seq 1000); do
+    # The serial configuration first (up to 2 minutes: a sanitizer build on a
+    # loaded machine is slow), then the signal well inside the second one's runs.
+    for _ in $(seq 6000); do
         [ "$(jq '.results | length' "$out/results.json" 2>/dev/null || echo 0)" -ge 1 ] && break
         sleep 0.02
     done
-    sleep 0.2   # well inside the second configuration's runs
+    sleep 0.2
     local named kid
     named=$(for kid in "$pid" $(children_of "$pid"); do grep -h ' /dev/shm/' /proc/"$kid"/maps 2>/dev/null; done || true)
     check "$mode: no named shared memory mapped while it runs ($named)" test -z "$named"

@@ -83,6 +83,17 @@ static int spawn_collect(struct pb_super *sv, unsigned slot, struct pb_range r,
     ws->migrated |= got.migrated || (ws->chunks > 0 && got.cpu_start != ws->cpu_end);
     ws->busy_s += got.busy_s;
     ws->tasks += got.tasks;
+    /* The slot's counters: the sum over the children it forked, counted when all were. */
+    struct pb_counters *c = &ws->cnt;
+    if (ws->chunks == 0)
+        *c = got.cnt;
+    else if (c->counted && got.cnt.counted)
+        *c = (struct pb_counters){.minflt = c->minflt + got.cnt.minflt,
+                                  .majflt = c->majflt + got.cnt.majflt,
+                                  .nvcsw = c->nvcsw + got.cnt.nvcsw,
+                                  .nivcsw = c->nivcsw + got.cnt.nivcsw, .counted = true};
+    else
+        c->counted = false;
     ws->chunks++;
     return 0;
 }

@@ -543,5 +543,7 @@ bool pb_worker_stat_sane(const struct pb_worker_stat *ws, size_t ntasks)
 {
     return isfinite(ws->busy_s) && ws->busy_s >= 0 && ws->busy_s < 1e9 && ws->tasks <= ntasks &&
            ws->chunks <= ws->tasks && ws->cpu_start >= -1 && ws->cpu_start < (1 << 20) &&
-           ws->cpu_end >= -1 && ws->cpu_end < (1 << 20) && (ws->migrated == 0 || ws->migrated == 1);
+           ws->cpu_end >= -1 && ws->cpu_end < (1 << 20) && (ws->migrated == 0 || ws->migrated == 1) &&
+           (!ws->cnt.counted || (ws->cnt.minflt >= 0 && ws->cnt.majflt >= 0 &&
+                                 ws->cnt.nvcsw >= 0 && ws->cnt.nivcsw >= 0));
 }

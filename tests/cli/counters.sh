@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Software counters with every run (issue 17): each record carries the
+# workers' page faults and context switches, and shm's timed region no longer
+# faults its output in page by page (its children pre-fault their view of the
+# MAP_SHARED output before the clock starts).  Counts, never times.
+source "$PB_SRC/tests/lib.sh"
+cd "$TMP"
+W=2000 H=2000
+"$PARBENCH" run -k blur -m serial,threads,shm,forkpool,spawn -w 1,2 -r 3 --warmup 1 --bind none \
+    --set blur.width=$W --set blur.height=$H -o res -q >"$TMP/stdout" 2>"$TMP/stderr" ||
+    { fail "parbench run: $(head -c 300 "$TMP/stderr")"; finish; }
+j=res/results.json
+
+for f in minor_faults major_faults vol_ctx_switches invol_ctx_switches; do
+    check "$f is a count in every C-mode record" \
+        test "$(jq "[.results[] | .$f | select(type == \"number\" and . >= 0)] | length" "$j")" = \
+        "$(jq '.results | length' "$j")"
+done
+check "hw_counters is null with a reason" \
+    test "$(jq '[.results[] | select(.hw_counters == null and (.hw_counters_why | length) > 0)] | length' "$j")" = \
+    "$(jq '.results | length' "$j")"
+check "results.csv has the counter columns" grep -q 'minor_faults,major_faults,vol_ctx_switches,invol_ctx_switches' \
+    <(head -1 res/results.csv)
+
+# The output is at least one byte per pixel: at least W*H/4096 pages.  Before the
+# pre-fault, every shm child faulted each page it wrote while the clock ran.
+pages=$((W * H / 4096))
+for nw in 1 2; do
+    mf=$(jq "[.results[] | select(.mode == \"shm\" and .workers == $nw) | .minor_faults][0]" "$j")
+    check "shm at $nw workers: $mf minor faults in the timed region < 10% of $pages output pages" \
+        awk -v m="$mf" -v p="$pages" 'BEGIN { exit !(m != "null" && m < p / 10) }'
+done
+finish

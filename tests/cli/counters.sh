@@ -22,6 +22,13 @@ check "hw_counters is null with a reason" \
 check "results.csv has the counter columns" grep -q 'minor_faults,major_faults,vol_ctx_switches,invol_ctx_switches' \
     <(head -1 res/results.csv)
 
+# forkpool states the result-pipe capacity it was granted: a page at least, at
+# most fs/pipe-max-size (1 MiB asked for).
+max=$(cat /proc/sys/fs/pipe-max-size 2>/dev/null || echo 1048576)
+pb=$(jq -r '[.results[] | select(.mode == "forkpool") | .mode_facts.pipe_bytes // "none"] | unique | join(" ")' "$j")
+check "forkpool's pipe_bytes fact ($pb) is a size in [4096, $max]" \
+    awk -v b="$pb" -v m="$max" 'BEGIN { exit !(b ~ /^[0-9]+$/ && b >= 4096 && b <= m) }'
+
 # The output is at least one byte per pixel: at least W*H/4096 pages.  Before the
 # pre-fault, every shm child faulted each page it wrote while the clock ran.
 pages=$((W * H / 4096))

@@ -29,6 +29,11 @@ pb=$(jq -r '[.results[] | select(.mode == "forkpool") | .mode_facts.pipe_bytes /
 check "forkpool's pipe_bytes fact ($pb) is a size in [4096, $max]" \
     awk -v b="$pb" -v m="$max" 'BEGIN { exit !(b ~ /^[0-9]+$/ && b >= 4096 && b <= m) }'
 
+# spawn states the page tables a fork of the harness copies (a child's VmPTE).
+pte=$(jq -r '[.results[] | select(.mode == "spawn") | .mode_facts.fork_pte_kb // "none"] | unique | join(" ")' "$j")
+check "spawn's fork_pte_kb fact ($pte) is a positive count" \
+    awk -v b="$pte" 'BEGIN { exit !(b ~ /^[0-9]+( [0-9]+)*$/ && b + 0 > 0) }'
+
 # The output is at least one byte per pixel: at least W*H/4096 pages.  Before the
 # pre-fault, every shm child faulted each page it wrote while the clock ran.
 pages=$((W * H / 4096))

@@ -4,13 +4,9 @@
  * it through its own pipe and exits; the parent checks and copies the bytes,
  * reaps the child and forks the next.  Process creation is what it shows. */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "pb.h"
 #include "placement.h"
@@ -164,62 +160,40 @@ out:
     return rc;
 }
 
-/* The page tables one fork of the harness copies, in KiB: a child's VmPTE just
- * after fork.  Fork copies the entries of private mappings (every prepared
- * input, of every kernel in the sweep) and skips shared ones, so this is the
- * part of spawn's per-chunk cost that depends on what else was prepared
- * (issue 17), as a count.  -1 when it cannot be read. */
-static long fork_pte_kb(void)
+/* The page-table entries one fork of the harness copies, counted from
+ * /proc/self/smaps_rollup: fork copies the entries of private anonymous memory
+ * (every prepared input, of every kernel in the sweep), one per 4 KiB page and
+ * one per 2 MiB transparent huge page, and skips shared mappings (the output
+ * arrays), which children fault in again.  So this is the part of spawn's
+ * per-chunk cost that depends on what else was prepared (issue 17), as a
+ * count; VmPTE would not show it (a copied huge page still reserves a page
+ * table for a later split).  -1 when it cannot be read. */
+static long fork_ptes(void)
 {
-    int fd[2];
-    if (pipe2(fd, O_CLOEXEC) != 0)
+    FILE *f = fopen("/proc/self/smaps_rollup", "re");
+    if (!f)
         return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
+    long anon_kb = -1, huge_kb = -1, v;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "Anonymous: %ld kB", &v) == 1)
+            anon_kb = v;
+        else if (sscanf(line, "AnonHugePages: %ld kB", &v) == 1)
+            huge_kb = v;
+    }
+    fclose(f);
+    if (anon_kb < 0 || huge_kb < 0 || huge_kb > anon_kb)
         return -1;
-    }
-    if (pid == 0) {
-        /* Only async-signal-safe calls here: the harness may have threads. */
-        long kb = -1;
-        char buf[4096];
-        int sfd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-        ssize_t n = sfd >= 0 ? read(sfd, buf, sizeof buf - 1) : -1;
-        if (n > 0) {
-            buf[n] = 0;
-            const char *v = strstr(buf, "\nVmPTE:");
-            if (v) {
-                kb = 0;
-                for (v += 8; *v == ' ' || *v == '\t'; v++)
-                    ;
-                for (; *v >= '0' && *v <= '9'; v++)
-                    kb = kb * 10 + (*v - '0');
-            }
-        }
-        ssize_t wr = write(fd[1], &kb, sizeof kb);
-        _exit(wr == (ssize_t)sizeof kb ? 0 : 1);
-    }
-    close(fd[1]);
-    long kb = -1;
-    ssize_t got;
-    while ((got = read(fd[0], &kb, sizeof kb)) < 0 && errno == EINTR)
-        ;
-    if (got != (ssize_t)sizeof kb)
-        kb = -1;
-    close(fd[0]);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-    return kb;
+    return (anon_kb - huge_kb) / 4 + huge_kb / 2048;
 }
 
 static void spawn_facts(void *state, const struct pb_plan *plan, struct pb_facts *out)
 {
     (void)state;
     (void)plan;
-    long kb = fork_pte_kb();
-    if (kb >= 0)
-        pb_facts_add(out, "fork_pte_kb", "%ld", kb);
+    long n = fork_ptes();
+    if (n >= 0)
+        pb_facts_add(out, "fork_ptes", "%ld", n);
 }
 
 const struct pb_mode pb_mode_spawn = {

@@ -8,8 +8,8 @@
 source "$PB_SRC/tests/lib.sh"
 cd "$TMP"
 W=2000 H=2000
-"$PARBENCH" run -k blur -m serial,threads,shm,forkpool,spawn -w 1,2 -r 3 --warmup 1 --bind none \
-    --set blur.width=$W --set blur.height=$H -o res -q >"$TMP/stdout" 2>"$TMP/stderr" ||
+"$PARBENCH" run -k blur -m serial,threads,shm,forkpool,spawn -w 1,2 -r 2 --warmup 0 --bind none \
+    --set blur.width=$W --set blur.height=$H --set blur.sigma=1 -o res -q >"$TMP/stdout" 2>"$TMP/stderr" ||
     { fail "parbench run: $(head -c 300 "$TMP/stderr")"; finish; }
 j=res/results.json
 
@@ -53,7 +53,7 @@ if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; 
 else
     "$PARBENCH" run -k primes -m spawn -w 1 -r 1 --warmup 0 --bind none -o alone -q \
         >/dev/null 2>"$TMP/stderr" || fail "spawn on primes: $(head -c 300 "$TMP/stderr")"
-    "$PARBENCH" run -k primes,blur -m spawn -w 1 -r 1 --warmup 0 --bind none -o both -q \
+    "$PARBENCH" run -k primes,blur -m spawn -w 1 -r 1 --warmup 0 --bind none --set blur.sigma=1 -o both -q \
         >/dev/null 2>"$TMP/stderr" || fail "spawn on primes and blur: $(head -c 300 "$TMP/stderr")"
     a=$(jq -r '.results[] | select(.kernel == "primes") | .mode_facts.fork_ptes // "none"' alone/results.json)
     b=$(jq -r '.results[] | select(.kernel == "primes") | .mode_facts.fork_ptes // "none"' both/results.json)

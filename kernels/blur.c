@@ -368,7 +368,7 @@ static int blur_check(const struct pb_workload *w, const void *out, char *why, s
         const struct pb_image *im = &s->images[i].img;
         size_t n = (size_t)im->width * 3;
         if (s->want[i] == NULL) {
-            unsigned char *ref = malloc(n * im->height);
+            unsigned char *ref = pb_image_alloc(n * im->height);   /* kept: see image.h */
             if (ref == NULL || reference_blur(im, s->sigma, ref) != 0) {
                 free(ref);
                 snprintf(why, len, "blur: out of memory for the reference of image %zu", i);
@@ -636,7 +636,7 @@ static int make_synthetic(struct blur_state *s, const struct pb_params *p, char 
     for (size_t i = 0; i < count; i++) {
         struct pb_image *im = &s->images[i].img;
         s->nimages = i + 1;
-        if ((im->rgb = malloc((size_t)(w * h * 3))) == NULL) {
+        if ((im->rgb = pb_image_alloc((size_t)(w * h * 3))) == NULL) {
             snprintf(err, errlen, "blur: out of memory for %zu images of %" PRIu64 "x%" PRIu64,
                      (size_t)count, w, h);
             return -1;

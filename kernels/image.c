@@ -1,10 +1,12 @@
 /* Image files through libpng's simplified API and libjpeg-turbo; no codec code of our own. */
+#define _DEFAULT_SOURCE   /* madvise, MADV_HUGEPAGE */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +17,20 @@
 
 static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 static const unsigned char jpeg_magic[3] = {0xff, 0xd8, 0xff};
+
+#define HUGE_BYTES ((size_t)2 << 20)
+
+void *pb_image_alloc(size_t bytes)
+{
+    if (bytes < 2 * HUGE_BYTES)
+        return malloc(bytes ? bytes : 1);
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_BYTES, bytes) != 0)
+        return NULL;
+    /* Before the first touch, so the pages are huge from their first fault. */
+    (void)madvise(p, bytes & ~(HUGE_BYTES - 1), MADV_HUGEPAGE);
+    return p;
+}
 
 /* Refuse empty and oversized images before allocating their pixels. */
 static int check_size(const char *path, unsigned long w, unsigned long h, char *err,
@@ -52,7 +68,7 @@ static int load_png(FILE *f, const char *path, struct pb_image *img, bool header
         return 0;
     }
     pi.format = PNG_FORMAT_RGB;
-    unsigned char *rgb = malloc((size_t)pi.width * pi.height * 3);
+    unsigned char *rgb = pb_image_alloc((size_t)pi.width * pi.height * 3);
     if (rgb == NULL) {
         snprintf(err, errlen, "%s: out of memory for %ux%u pixels", path, pi.width, pi.height);
         png_image_free(&pi);
@@ -130,7 +146,7 @@ static int load_jpeg(FILE *f, const char *path, struct pb_image *img, bool heade
     cinfo.out_color_space = JCS_RGB;   /* libjpeg-turbo expands grayscale */
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * 3;
-    rgb = malloc(stride * cinfo.output_height);
+    rgb = pb_image_alloc(stride * cinfo.output_height);
     if (rgb == NULL) {
         snprintf(err, errlen, "%s: out of memory for %ux%u pixels", path, cinfo.output_width,
                  cinfo.output_height);

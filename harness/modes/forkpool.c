@@ -22,6 +22,38 @@
 #endif
 #define DEPTH PB_FORKPOOL_DEPTH
 
+/* What lives across runs: the result-pipe capacity the last run was granted,
+ * for its record's mode_facts (the pipes are the mode's data path, and a
+ * smaller grant than asked means more syscalls per chunk). */
+struct forkpool_state {
+    long pipe_bytes;
+};
+
+static int forkpool_open(const struct pb_mode_args *args, void **state, char *err,
+                         size_t errlen)
+{
+    (void)args;
+    *state = calloc(1, sizeof(struct forkpool_state));
+    if (!*state) {
+        snprintf(err, errlen, "forkpool: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void forkpool_close(void *state)
+{
+    free(state);
+}
+
+static void forkpool_facts(void *state, const struct pb_plan *plan, struct pb_facts *out)
+{
+    (void)plan;
+    const struct forkpool_state *st = state;
+    if (st && st->pipe_bytes > 0)
+        pb_facts_add(out, "pipe_bytes", "%ld", st->pipe_bytes);
+}
+
 struct forkpool_job {
     const struct pb_kernel *k;
     const struct pb_workload *w;
@@ -175,6 +207,7 @@ static int forkpool_finish(struct forkpool_run *run, unsigned i, size_t ntasks)
     ws->cpu_start = got.cpu_start;
     ws->cpu_end = got.cpu_end;
     ws->migrated = got.migrated;
+    ws->cnt = got.cnt;
     return pb_super_reap(sv, i);
 }
 
@@ -232,6 +265,8 @@ static int forkpool_execute(const struct pb_kernel *k, const struct pb_workload 
         if (forkpool_finish(&run, i, w->ntasks) != 0)
             goto out;
     s->cpu_s = run.sv.cpu_s;
+    if (plan->state)
+        ((struct forkpool_state *)plan->state)->pipe_bytes = run.sv.pipe_bytes;
     rc = 0;
 out:
     pb_super_free(&run.sv);
@@ -247,5 +282,8 @@ const struct pb_mode pb_mode_forkpool = {
     .style = {"#d62728", 11, 1},
     .summary = "pre-forked processes (like multiprocessing.Pool); chunks go out and outputs "
                "come back over pipes, copied into place",
+    .open = forkpool_open,
+    .close = forkpool_close,
+    .facts = forkpool_facts,
     .execute = forkpool_execute,
 };

@@ -29,7 +29,24 @@ struct pb_plan {
     void *state;                           /* what the mode's open() returned; NULL without one */
 };
 
-/* What each worker did in one run. */
+/* Software counters of one worker over its part of a run, from
+ * pb_worker_mark_start to pb_worker_mark_end (schedule.c), read with
+ * getrusage(RUSAGE_THREAD) on the worker's own thread: the faults and context
+ * switches the kernel charges to the worker while it waited for the start and
+ * ran its tasks, not its creation.  counted false: the mode does not count
+ * (modes whose workers are elsewhere: mpi ranks, interpreters). */
+struct pb_counters {
+    long minflt;      /* minor page faults (no I/O: first touch, a PTE filled in) */
+    long majflt;      /* major page faults (I/O) */
+    long nvcsw;       /* voluntary context switches (it waited) */
+    long nivcsw;      /* involuntary context switches (it was preempted) */
+    bool counted;
+};
+
+/* What each worker did in one run.  Modes whose workers share memory fill a
+ * copy of their own and store it here once, at the end of the run: slots of a
+ * contiguous array written after every chunk would share cache lines between
+ * workers (false sharing), a harness cost the process modes do not pay. */
 struct pb_worker_stat {
     double busy_s;        /* time spent inside kernel->run */
     size_t tasks;         /* tasks this worker ran */
@@ -38,6 +55,7 @@ struct pb_worker_stat {
     int cpu_end;          /* OS CPU index when it finished */
     int migrated;         /* 1 when it was seen on a CPU outside its cpuset or changed CPU */
     char host[64];        /* where it ran when the mode knows ("" = this host): mpi ranks */
+    struct pb_counters cnt;   /* faults and context switches while it worked */
 };
 
 /* One timed run. */

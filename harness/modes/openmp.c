@@ -67,7 +67,9 @@ static int openmp_execute(const struct pb_kernel *k, const struct pb_workload *w
     {
         unsigned id = (unsigned)omp_get_thread_num();
         struct openmp_thread *me = &th[id];
-        struct pb_worker_stat *ws = &s->workers[id];
+        /* A local copy, stored in the shared array once at the end (mode.h). */
+        struct pb_worker_stat local = {.cpu_start = -1, .cpu_end = -1};
+        struct pb_worker_stat *ws = &local;
 #pragma omp single
         team = omp_get_num_threads();
         me->failed = pb_placement_bind_thread(plan->placement, id, me->err, sizeof me->err);
@@ -100,6 +102,7 @@ static int openmp_execute(const struct pb_kernel *k, const struct pb_workload *w
             ws->busy_s += pb_now() - chunk_t0;
         me->cpu_s = pb_thread_cpu() - c0;
         pb_worker_mark_end(ws);
+        s->workers[id] = local;   /* the region's closing barrier publishes it */
     }
     double t1 = pb_now();
     omp_set_schedule(saved_kind, saved_chunk);

@@ -301,6 +301,7 @@ static int queue_finish(struct queue_run *run, unsigned i, size_t ntasks)
     ws->cpu_start = got.cpu_start;
     ws->cpu_end = got.cpu_end;
     ws->migrated = got.migrated;
+    ws->cnt = got.cnt;
     return pb_super_reap(sv, i);
 }
 

@@ -1,6 +1,7 @@
 /* Task distribution shared by every mode. */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <sys/resource.h>
 
 #include "pb.h"
 #include "schedule.h"
@@ -87,9 +88,17 @@ void pb_run_range(const struct pb_kernel *k, const struct pb_workload *w, struct
     ws->chunks++;
 }
 
+/* Between mark_start and mark_end the counters hold the negated reading at
+ * the start, so mark_end's addition leaves the difference. */
 void pb_worker_mark_start(struct pb_worker_stat *ws)
 {
     ws->cpu_start = sched_getcpu();
+    struct rusage ru;
+    ws->cnt = (struct pb_counters){0};
+    if (getrusage(RUSAGE_THREAD, &ru) == 0)
+        ws->cnt = (struct pb_counters){.minflt = -ru.ru_minflt, .majflt = -ru.ru_majflt,
+                                       .nvcsw = -ru.ru_nvcsw, .nivcsw = -ru.ru_nivcsw,
+                                       .counted = true};
 }
 
 void pb_worker_mark_end(struct pb_worker_stat *ws)
@@ -97,4 +106,13 @@ void pb_worker_mark_end(struct pb_worker_stat *ws)
     ws->cpu_end = sched_getcpu();
     if (ws->cpu_end != ws->cpu_start)
         ws->migrated = 1;
+    struct rusage ru;
+    if (ws->cnt.counted && getrusage(RUSAGE_THREAD, &ru) == 0) {
+        ws->cnt.minflt += ru.ru_minflt;
+        ws->cnt.majflt += ru.ru_majflt;
+        ws->cnt.nvcsw += ru.ru_nvcsw;
+        ws->cnt.nivcsw += ru.ru_nivcsw;
+    } else {
+        ws->cnt = (struct pb_counters){0};
+    }
 }

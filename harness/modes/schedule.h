@@ -35,7 +35,8 @@ bool pb_dispense(struct pb_dispenser *d, unsigned w, size_t *cursor, struct pb_r
 void pb_run_range(const struct pb_kernel *k, const struct pb_workload *w, struct pb_range r,
                   unsigned char *out, struct pb_worker_stat *ws);
 
-/* Record where the calling worker runs now (start or end of its work). */
+/* Record where the calling worker runs now (start or end of its work), and
+ * count its page faults and context switches in between (ws->cnt). */
 void pb_worker_mark_start(struct pb_worker_stat *ws);
 void pb_worker_mark_end(struct pb_worker_stat *ws);
 

@@ -23,7 +23,8 @@
 
 /* Result pipes are widened to this, so a chunk of blur rows crosses in one or
  * two writes rather than sixteen 64 KiB ones.  Best effort: the per-user pipe
- * allowance may refuse it. */
+ * allowance (fs/pipe-user-pages-soft) or fs/pipe-max-size may refuse it; what
+ * was granted is kept in sv->pipe_bytes (forkpool's pipe_bytes fact). */
 #define PIPE_BYTES (1 << 20)
 
 #define ERROR_TEXT_MAX 1024   /* longest ERROR message accepted from a worker */
@@ -271,6 +272,9 @@ int pb_super_fork(struct pb_super *sv, unsigned slot, unsigned worker, bool with
         return pb_super_fail(sv, "pipe for worker %u: %s", worker, pb_strerror(e, eb, sizeof eb));
     }
     (void)fcntl(res[0], F_SETPIPE_SZ, PIPE_BYTES);
+    int granted = fcntl(res[0], F_GETPIPE_SZ);
+    if (granted > 0 && (sv->pipe_bytes == 0 || granted < sv->pipe_bytes))
+        sv->pipe_bytes = granted;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
@@ -543,5 +547,7 @@ bool pb_worker_stat_sane(const struct pb_worker_stat *ws, size_t ntasks)
 {
     return isfinite(ws->busy_s) && ws->busy_s >= 0 && ws->busy_s < 1e9 && ws->tasks <= ntasks &&
            ws->chunks <= ws->tasks && ws->cpu_start >= -1 && ws->cpu_start < (1 << 20) &&
-           ws->cpu_end >= -1 && ws->cpu_end < (1 << 20) && (ws->migrated == 0 || ws->migrated == 1);
+           ws->cpu_end >= -1 && ws->cpu_end < (1 << 20) && (ws->migrated == 0 || ws->migrated == 1) &&
+           (!ws->cnt.counted || (ws->cnt.minflt >= 0 && ws->cnt.majflt >= 0 &&
+                                 ws->cnt.nvcsw >= 0 && ws->cnt.nivcsw >= 0));
 }

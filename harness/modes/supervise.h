@@ -56,6 +56,8 @@ struct pb_super {
     double start_s;         /* pb_now() when the run began */
     double timeout_s;       /* plan->timeout_s; <= 0: none */
     double cpu_s;           /* user+sys CPU of every child reaped so far */
+    long pipe_bytes;        /* the smallest result-pipe capacity granted (F_GETPIPE_SZ);
+                               0 before the first fork or where it cannot be read */
     unsigned rotor;         /* where pb_super_wait starts looking, for fairness */
     struct pollfd *pfd;     /* nslots entries: pb_super_wait's poll set */
     unsigned *pslot;        /* the slot of each pfd entry */

@@ -42,7 +42,9 @@ static void *threads_main(void *arg)
     struct threads_worker *tw = arg;
     struct threads_run *r = tw->run;
     struct threads_gate *g = &r->gate;
-    struct pb_worker_stat *ws = &r->s->workers[tw->index];
+    /* A local copy, stored in the shared array once at the end (mode.h). */
+    struct pb_worker_stat local = {.cpu_start = -1, .cpu_end = -1};
+    struct pb_worker_stat *ws = &local;
 
     tw->failed = pb_placement_bind_thread(r->plan->placement, tw->index, tw->err, sizeof tw->err);
     pb_worker_mark_start(ws);
@@ -62,6 +64,7 @@ static void *threads_main(void *arg)
         pb_run_range(r->k, r->w, range, r->out, ws);
     tw->cpu_s = pb_thread_cpu() - c0;
     pb_worker_mark_end(ws);
+    r->s->workers[tw->index] = local;   /* published to the caller by the lock below */
 
     pthread_mutex_lock(&g->lock);
     g->done++;

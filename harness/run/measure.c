@@ -1,12 +1,18 @@
 /* Timing one configuration: warm-ups, timed repetitions, validation of every run. */
-#define _DEFAULT_SOURCE   /* MAP_ANONYMOUS */
+#define _DEFAULT_SOURCE   /* MAP_ANONYMOUS, syscall */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "measure.h"
 #include "placement.h"
+#include "stats.h"
 
 void *pb_output_alloc(size_t bytes)
 {
@@ -45,11 +51,14 @@ int pb_outcome_init(struct pb_outcome *o, unsigned workers, size_t cap)
     o->startup_s = calloc(n, sizeof *o->startup_s);
     o->cpu_s = calloc(n, sizeof *o->cpu_s);
     o->imbalance = calloc(n, sizeof *o->imbalance);
+    bool counters_ok = true;
+    for (int k = 0; k < PB_NCOUNTERS; k++)
+        counters_ok = (o->counters[k] = calloc(n, sizeof *o->counters[k])) && counters_ok;
     o->last = calloc(workers ? workers : 1, sizeof *o->last);
     o->scratch = calloc(workers ? workers : 1, sizeof *o->scratch);
     o->off_plan = calloc(workers ? workers : 1, sizeof *o->off_plan);
     if (!o->times_s || !o->startup_s || !o->cpu_s || !o->imbalance || !o->last || !o->scratch ||
-        !o->off_plan) {
+        !o->off_plan || !counters_ok) {
         pb_outcome_free(o);
         o->status = PB_EXIT_FAIL;
         snprintf(o->error, sizeof o->error, "out of memory for %zu runs of %u workers", cap,
@@ -67,6 +76,10 @@ void pb_outcome_free(struct pb_outcome *o)
     free(o->startup_s);
     free(o->cpu_s);
     free(o->imbalance);
+    for (int k = 0; k < PB_NCOUNTERS; k++) {
+        free(o->counters[k]);
+        o->counters[k] = NULL;
+    }
     free(o->last);
     free(o->scratch);
     free(o->off_plan);
@@ -85,6 +98,58 @@ static double worker_imbalance(const struct pb_worker_stat *ws, unsigned n)
             max = ws[i].busy_s;
     }
     return sum > 0 ? max / (sum / n) : 1;
+}
+
+/* Run r's counters: the sum over its workers, or -1 when one was not counted. */
+static void run_counters(const struct pb_worker_stat *ws, unsigned n, struct pb_outcome *o,
+                         size_t r)
+{
+    double sum[PB_NCOUNTERS] = {0};
+    bool counted = n > 0;
+    for (unsigned i = 0; i < n; i++) {
+        const struct pb_counters *c = &ws[i].cnt;
+        counted = counted && c->counted;
+        sum[PB_CNT_MINFLT] += (double)c->minflt;
+        sum[PB_CNT_MAJFLT] += (double)c->majflt;
+        sum[PB_CNT_NVCSW] += (double)c->nvcsw;
+        sum[PB_CNT_NIVCSW] += (double)c->nivcsw;
+    }
+    for (int k = 0; k < PB_NCOUNTERS; k++)
+        o->counters[k][r] = counted ? sum[k] : -1;
+}
+
+double pb_counter_median(const struct pb_outcome *o, enum pb_counter which)
+{
+    if (o->nruns == 0 || !o->counters[which])
+        return NAN;
+    for (size_t r = 0; r < o->nruns; r++)
+        if (o->counters[which][r] < 0)
+            return NAN;
+    return pb_median(o->counters[which], o->nruns);
+}
+
+const char *pb_hw_counters_why(void)
+{
+    static char why[160];
+    if (why[0])
+        return why;
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.type = PERF_TYPE_HARDWARE;
+    a.size = sizeof a;
+    a.config = PERF_COUNT_HW_CPU_CYCLES;
+    a.disabled = 1;
+    a.exclude_kernel = 1;
+    a.exclude_hv = 1;
+    long fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+    if (fd < 0) {
+        char eb[128];
+        snprintf(why, sizeof why, "perf_event_open: %s", pb_strerror(errno, eb, sizeof eb));
+    } else {
+        close((int)fd);
+        snprintf(why, sizeof why, "available, not read by this build");
+    }
+    return why;
 }
 
 /* One run: poison the output, execute, validate.  Returns a PB_EXIT_* status. */
@@ -147,6 +212,7 @@ int pb_measure_once(const struct pb_config *c, void *out, struct pb_outcome *o)
     o->startup_s[r] = s.startup_s;
     o->cpu_s[r] = s.cpu_s;
     o->imbalance[r] = worker_imbalance(s.workers, nw);
+    run_counters(s.workers, nw, o, r);
     for (unsigned k = 0; k < nw; k++) {
         const struct pb_worker_stat *ws = &s.workers[k];
         if (ws->cpu_start >= 0 &&

@@ -26,6 +26,9 @@ struct pb_config {
     const struct pb_cpuquota *quota;   /* whose throttling counters to read; NULL: none */
 };
 
+/* The software counters kept per run (struct pb_counters, summed over the workers). */
+enum pb_counter { PB_CNT_MINFLT, PB_CNT_MAJFLT, PB_CNT_NVCSW, PB_CNT_NIVCSW, PB_NCOUNTERS };
+
 struct pb_outcome {
     int status;                  /* PB_EXIT_OK, _INVALID (a check failed), _FAIL, _SIGINT */
     char error[PB_ERRLEN];       /* why, when status != OK */
@@ -35,6 +38,8 @@ struct pb_outcome {
     double *startup_s;           /* nruns worker start-up times (outside the timed region) */
     double *cpu_s;               /* nruns CPU seconds of all workers (-1: unknown) */
     double *imbalance;           /* nruns max/mean worker busy time */
+    double *counters[PB_NCOUNTERS];   /* nruns sums over the workers of their counters;
+                                         -1: some worker was not counted */
     unsigned nworkers;
     struct pb_worker_stat *last; /* per worker, the last timed run */
     struct pb_worker_stat *scratch;   /* per worker, the run in progress */
@@ -68,5 +73,15 @@ void *pb_output_alloc(size_t bytes);
 void pb_output_free(void *p, size_t bytes);
 
 uint64_t pb_checksum(const void *data, size_t len);
+
+/* The median over o's timed runs of one counter; NAN when a run was not
+ * counted or none validated. */
+double pb_counter_median(const struct pb_outcome *o, enum pb_counter which);
+
+/* Why hardware counters (cycles, instructions, LLC misses) are not in the
+ * records: "perf_event_open: <reason>" where the kernel refuses them (a VM
+ * without a PMU, perf_event_paranoid), else that this build does not read
+ * them.  Probed once. */
+const char *pb_hw_counters_why(void);
 
 #endif

@@ -282,27 +282,7 @@ static int queue_collect(struct queue_run *run, const struct pb_workload *w, uns
 /* After STOP: worker i's own statistics, checked against what it returned. */
 static int queue_finish(struct queue_run *run, unsigned i, size_t ntasks)
 {
-    struct pb_super *sv = &run->sv;
-    struct pb_msg m;
-    struct pb_worker_stat got;
-    if (pb_super_recv(sv, i, &m) != 0)
-        return -1;
-    if (m.type != PB_MSG_DONE || m.bytes != sizeof got)
-        return pb_super_fail(sv, "worker %u sent an unexpected message (type %u, %llu bytes) "
-                             "instead of its statistics", i, (unsigned)m.type,
-                             (unsigned long long)m.bytes);
-    if (pb_super_read(sv, i, &got, sizeof got) != 0)
-        return -1;
-    struct pb_worker_stat *ws = &run->s->workers[i];
-    if (!pb_worker_stat_sane(&got, ntasks) || got.tasks != ws->tasks || got.chunks != ws->chunks)
-        return pb_super_fail(sv, "worker %u reported %zu tasks in %zu chunks; it returned %zu in %zu",
-                             i, got.tasks, got.chunks, ws->tasks, ws->chunks);
-    ws->busy_s = got.busy_s;
-    ws->cpu_start = got.cpu_start;
-    ws->cpu_end = got.cpu_end;
-    ws->migrated = got.migrated;
-    ws->cnt = got.cnt;
-    return pb_super_reap(sv, i);
+    return pb_super_collect(&run->sv, i, ntasks, &run->s->workers[i]);
 }
 
 static void close_fd(int *fd)

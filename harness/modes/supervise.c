@@ -551,3 +551,26 @@ bool pb_worker_stat_sane(const struct pb_worker_stat *ws, size_t ntasks)
            (!ws->cnt.counted || (ws->cnt.minflt >= 0 && ws->cnt.majflt >= 0 &&
                                  ws->cnt.nvcsw >= 0 && ws->cnt.nivcsw >= 0));
 }
+
+int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_worker_stat *ws)
+{
+    struct pb_msg m;
+    struct pb_worker_stat got;
+    if (pb_super_recv(sv, i, &m) != 0)
+        return -1;
+    if (m.type != PB_MSG_DONE || m.bytes != sizeof got)
+        return pb_super_fail(sv, "worker %u sent an unexpected message (type %u, %llu bytes) "
+                             "instead of its statistics", i, (unsigned)m.type,
+                             (unsigned long long)m.bytes);
+    if (pb_super_read(sv, i, &got, sizeof got) != 0)
+        return -1;
+    if (!pb_worker_stat_sane(&got, ntasks) || got.tasks != ws->tasks || got.chunks != ws->chunks)
+        return pb_super_fail(sv, "worker %u reported %zu tasks in %zu chunks; it handled %zu in %zu",
+                             i, got.tasks, got.chunks, ws->tasks, ws->chunks);
+    ws->busy_s = got.busy_s;
+    ws->cpu_start = got.cpu_start;
+    ws->cpu_end = got.cpu_end;
+    ws->migrated = got.migrated;
+    ws->cnt = got.cnt;
+    return pb_super_reap(sv, i);
+}

@@ -132,4 +132,10 @@ void pb_child_run_range(const struct pb_kernel *k, const struct pb_workload *w, 
  * when they make sense for a run of `ntasks` tasks. */
 bool pb_worker_stat_sane(const struct pb_worker_stat *ws, size_t ntasks);
 
+/* After STOP, for modes whose parent counts the tasks and chunks each worker
+ * handled (in *ws): read worker i's own statistics (a PB_MSG_DONE), check them
+ * against that count, keep its times, CPUs and counters in *ws, and reap it.
+ * Returns 0, or -1 with the failure recorded in sv. */
+int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_worker_stat *ws);
+
 #endif

@@ -132,7 +132,7 @@ check "malformed fault: one warning: $(cat "$out.err")" \
 # SIGINT / SIGTERM after the first configuration: exit 130 / 143 promptly, the
 # finished configuration kept, no process left.
 interrupt() {
-    local sig=$1 code=$2 mode=$3 out="$TMP/sig-$1" rc=0 t0 t1
+    local sig=$1 code=$2 mode=$3 out="$TMP/sig-$1-$3" rc=0 t0 t1
     PB_TEST_TAG=$TAG "$PARBENCH" run -q --order sequential -k primes -m serial,"$mode" -w 2 --bind none -r 100 \
         --warmup 0 --set primes.hi=300000 --set primes.block=1000 -o "$out" >/dev/null 2>"$out.err" &
     local pid=$!

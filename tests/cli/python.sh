@@ -54,7 +54,7 @@ check "blur in Python: fails (rc $rc) with the reason: $(grep error: blur.err)" 
 fault() {
     local mode=$1 kind=$2 out="$TMP/$1-$2" rc=0 want
     PB_TEST_TAG=$TAG PARBENCH_FAULT=$kind:1:5 "$PARBENCH" run -q -k primes -m "$mode" -w 2 \
-        --timeout 4 --bind none -r 1 --warmup 0 --schedule dynamic --set primes.hi=200000 \
+        --timeout 4 --bind none -r 1 --warmup 0 --schedule static --set primes.hi=200000 \
         --set primes.block=1000 -o "$out" >/dev/null 2>"$out.err" || rc=$?
     case $kind in
     raise) want="$mode: worker 1 (pid [0-9]*) raised RuntimeError: injected fault at task [0-9]*" ;;

@@ -83,22 +83,11 @@ static int forkpool_child(void *arg, unsigned worker, int cmd_fd, int res_fd)
                            (unsigned long long)c.end);
             return 1;
         }
-        size_t bytes = (size_t)(c.end - c.begin) * w->out_size;
-        if (sizeof(struct pb_msg) + bytes > cap) {
-            free(buf);
-            cap = sizeof(struct pb_msg) + bytes;
-            buf = malloc(cap);
-            if (!buf) {
-                pb_child_error(res_fd, worker, "out of memory for %zu bytes of output", bytes);
-                return 1;
-            }
-        }
-        struct pb_range r = {(size_t)c.begin, (size_t)c.end};
-        pb_child_run_range(job->k, w, r, worker, buf + sizeof(struct pb_msg), &ws);
-        struct pb_msg m = {.type = PB_MSG_CHUNK, .worker = worker, .begin = c.begin,
-                           .end = c.end, .bytes = bytes};
-        memcpy(buf, &m, sizeof m);
-        if (pb_io_write_all(res_fd, buf, sizeof m + bytes) != 0)
+        size_t bytes = pb_child_chunk_msg(job->k, w, worker, c.begin, c.end, &buf, &cap, &ws,
+                                          res_fd);
+        if (bytes == SIZE_MAX)
+            return 1;
+        if (pb_io_write_all(res_fd, buf, sizeof(struct pb_msg) + bytes) != 0)
             return 1;
     }
     free(buf);

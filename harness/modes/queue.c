@@ -99,27 +99,16 @@ static int queue_child(void *arg, unsigned worker, int cmd_fd, int res_fd)
             return 1;
         }
         atomic_store_explicit(&ctl->slot[worker].claim, (size_t)c.begin + 1, memory_order_relaxed);
-        size_t bytes = (size_t)(c.end - c.begin) * w->out_size;
-        if (sizeof(struct pb_msg) + bytes > cap) {
-            free(buf);
-            cap = sizeof(struct pb_msg) + bytes;
-            buf = malloc(cap);
-            if (!buf) {
-                pb_child_error(res_fd, worker, "out of memory for %zu bytes of output", bytes);
-                return 1;
-            }
-        }
-        struct pb_range r = {(size_t)c.begin, (size_t)c.end};
-        pb_child_run_range(job->k, w, r, worker, buf + sizeof(struct pb_msg), &ws);
-        struct pb_msg m = {.type = PB_MSG_CHUNK, .worker = worker, .begin = c.begin,
-                           .end = c.end, .bytes = bytes};
-        memcpy(buf, &m, sizeof m);
+        size_t bytes = pb_child_chunk_msg(job->k, w, worker, c.begin, c.end, &buf, &cap, &ws,
+                                          res_fd);
+        if (bytes == SIZE_MAX)
+            return 1;
         /* Released before the result is visible, so the parent, woken by it,
          * never sees this worker holding a chunk it has already returned. */
         atomic_store_explicit(&ctl->slot[worker].claim, 0, memory_order_release);
         if (pthread_mutex_lock(&ctl->wlock) != 0)
             return 1;
-        int wr = pb_io_write_all(job->res_wr, buf, sizeof m + bytes);
+        int wr = pb_io_write_all(job->res_wr, buf, sizeof(struct pb_msg) + bytes);
         pthread_mutex_unlock(&ctl->wlock);
         if (wr != 0)
             return 1;

@@ -574,3 +574,25 @@ int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_w
     ws->cnt = got.cnt;
     return pb_super_reap(sv, i);
 }
+
+size_t pb_child_chunk_msg(const struct pb_kernel *k, const struct pb_workload *w, unsigned worker,
+                          uint64_t begin, uint64_t end, unsigned char **buf, size_t *cap,
+                          struct pb_worker_stat *ws, int fd)
+{
+    size_t bytes = (size_t)(end - begin) * w->out_size;
+    if (sizeof(struct pb_msg) + bytes > *cap) {
+        free(*buf);
+        *cap = sizeof(struct pb_msg) + bytes;
+        *buf = malloc(*cap);
+        if (!*buf) {
+            pb_child_error(fd, worker, "out of memory for %zu bytes of output", bytes);
+            return SIZE_MAX;
+        }
+    }
+    struct pb_range r = {(size_t)begin, (size_t)end};
+    pb_child_run_range(k, w, r, worker, *buf + sizeof(struct pb_msg), ws);
+    struct pb_msg m = {.type = PB_MSG_CHUNK, .worker = worker, .begin = begin, .end = end,
+                       .bytes = bytes};
+    memcpy(*buf, &m, sizeof m);
+    return bytes;
+}

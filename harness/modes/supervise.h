@@ -125,6 +125,12 @@ int pb_child_start(const struct pb_placement *pl, unsigned worker, int res_fd, b
 /* In a child: run tasks [r.begin, r.end) into `dst` (task t at (t - r.begin)
  * * out_size), consulting the injected fault before each task, and add the
  * time, tasks and chunk to `ws`. */
+/* In a child: run tasks [begin, end) into *buf as one PB_MSG_CHUNK message
+ * (header then outputs), growing *buf (*cap bytes) as needed.  Returns the
+ * outputs' size, or SIZE_MAX after reporting running out of memory on fd. */
+size_t pb_child_chunk_msg(const struct pb_kernel *k, const struct pb_workload *w, unsigned worker,
+                          uint64_t begin, uint64_t end, unsigned char **buf, size_t *cap,
+                          struct pb_worker_stat *ws, int fd);
 void pb_child_run_range(const struct pb_kernel *k, const struct pb_workload *w, struct pb_range r,
                         unsigned worker, unsigned char *dst, struct pb_worker_stat *ws);
 

@@ -85,13 +85,20 @@ for _ in $(seq 100); do
     [ "$(wc -w <<<"$ranks")" -ge 2 ] && break
     sleep 0.1
 done
-sleep 0.5   # connected and running
+# Open MPI's shared-memory transport makes its segments once the ranks are up,
+# which on a loaded machine can take seconds: wait for them (up to 20 s)
+# rather than for a fixed time.
+first=${ranks%% *}
+dir="" segs=0
+for _ in $(seq 200); do
+    dir=$(tr '\0' '\n' </proc/"$first"/environ 2>/dev/null | sed -n 's/^OMPI_MCA_btl_vader_backing_directory=//p')
+    segs=$(ls "$dir" 2>/dev/null | grep -c '^vader_segment' || true)
+    [ "$segs" -ge 2 ] && break
+    sleep 0.1
+done
 cmdlines=$(for p in $ranks; do tr '\0' ' ' </proc/"$p"/cmdline; echo; done 2>/dev/null)
 envs=$(for p in $ranks; do tr '\0' '\n' </proc/"$p"/environ | grep -c '^PB_MPI_TOKEN=[0-9a-f]\{32\}$'; done 2>/dev/null | paste -sd' ')
-first=${ranks%% *}
-dir=$(tr '\0' '\n' </proc/"$first"/environ 2>/dev/null | sed -n 's/^OMPI_MCA_btl_vader_backing_directory=//p')
 mode=$(stat -c %a "$dir" 2>/dev/null || echo none)
-segs=$(ls "$dir" 2>/dev/null | grep -c '^vader_segment' || true)
 kill -INT "$pid"
 wait "$pid" || true
 check "two ranks seen while running ($ranks)" test "$(wc -w <<<"$ranks")" -ge 2

@@ -396,23 +396,39 @@ static void print_summary(const cJSON *root)
                pb_json_str(r, "stop_reason"), thr, pb_json_str(r, "unit"), sp, ef,
                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "valid")) ? "yes" : "NO");
     }
+    /* A fit through two worker counts has one parallel point and no freedom
+     * left: it retraces the data, so only fits over three or more are shown
+     * (as in the report); results.json keeps them all with their point count. */
     const cJSON *a;
     bool first = true;
+    unsigned short_series = 0;
     cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(root, "analysis")) {
+        if (!(pb_json_num(a, "points") >= 3)) {
+            short_series++;
+            continue;
+        }
         if (first)
             printf("\nAmdahl fit, T(p) = T1 (f + (1 - f) / p):\n");
         first = false;
         double f = pb_json_num(a, "amdahl_serial_fraction");
         double se = pb_json_num(a, "amdahl_serial_fraction_stderr");
-        char sef[32] = "";
+        char sef[32] = "", sp[16] = "-", ef[16] = "-";
         if (isfinite(se))
             snprintf(sef, sizeof sef, " ± %.4f", se);
-        printf("  %-8s %-9s %-8s f = %.4f%s over %.0f worker counts; at %.0f workers speedup "
-               "%.2f, efficiency %.2f\n",
+        double v;
+        if (isfinite(v = pb_json_num(a, "speedup_at_max")))
+            snprintf(sp, sizeof sp, "%.2f", v);
+        if (isfinite(v = pb_json_num(a, "efficiency_at_max")))
+            snprintf(ef, sizeof ef, "%.2f", v);
+        printf("  %-8s %-9s %-8s f = %.4f%s%s over %.0f worker counts; at %.0f workers speedup "
+               "%s, efficiency %s\n",
                pb_json_str(a, "kernel"), pb_json_str(a, "mode"), pb_json_str(a, "schedule"), f, sef,
-               pb_json_num(a, "points"), pb_json_num(a, "max_workers"), pb_json_num(a, "speedup_at_max"),
-               pb_json_num(a, "efficiency_at_max"));
+               f < 0 ? " (negative: the data scale better than Amdahl's law allows; noise)" : "",
+               pb_json_num(a, "points"), pb_json_num(a, "max_workers"), sp, ef);
     }
+    if (short_series > 0)
+        printf("\n%u series with fewer than 3 worker counts: no Amdahl fit shown (it would "
+               "retrace the points).\n", short_series);
 }
 
 /* The worst outcome so far decides the exit status. */

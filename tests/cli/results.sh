@@ -60,6 +60,9 @@ check "params recorded" test "$(jq '.results[0].params.hi' $j)" = 200000
 check "unit is numbers" test "$(jq -r '.results[0].unit' $j)" = numbers
 
 check "one Amdahl fit (threads)" test "$(jq '.analysis | length' $j)" -eq 1
+# Over 1 and 2 workers the fit retraces the points: the summary does not show it.
+check "summary: no Amdahl fit over 2 worker counts" bash -c "! grep -q '^Amdahl fit' $TMP/stdout"
+check "summary: says why" grep -q '^1 series with fewer than 3 worker counts: no Amdahl fit shown' "$TMP/stdout"
 for f in kernel params_text mode schedule amdahl_serial_fraction amdahl_serial_fraction_stderr \
          points max_workers speedup_at_max efficiency_at_max; do
     check "analysis field $f" test "$(jq ".analysis[0] | has(\"$f\")" $j)" = true

@@ -219,12 +219,12 @@ static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, dou
     const char *from = "none";
     const cJSON *noop = noop_of(records, rec);
     double nch, nmax, nmean;
-    if (noop && rec != noop && worker_sums(noop, &nch, &nmax, &nmean) && nch > 0) {
-        in.per_chunk_s = pb_json_num(noop, PB_KEY(median_s)) * in.p / nch;
-        from = "noop";
-    } else if (strcmp(kind, "caller") == 0) {
+    if (strcmp(kind, "caller") == 0) {
         in.per_chunk_s = 0;
         from = "caller (no dispatch)";
+    } else if (noop && rec != noop && worker_sums(noop, &nch, &nmax, &nmean) && nch > 0) {
+        in.per_chunk_s = pb_json_num(noop, PB_KEY(median_s)) * in.p / nch;
+        from = "noop";
     } else if (strcmp(kind, "thread") == 0) {
         in.per_chunk_s = figure(figs, "futex.wake");
         from = "probe futex.wake";

@@ -82,6 +82,26 @@ check "serial: no gap, nothing copied, no dispatch" \
     test "$(jq '[.results[] | select(.kernel == "blur" and .mode == "serial") | .breakdown |
                  .gap_s == 0 and .parts_s.data_movement == 0 and .parts_s.dispatch == 0 and
                  .dispatch_from == "caller (no dispatch)"] == [true]' "$j")" = true
+# The report: a table and a finding per kernel; the stacked chart where gnuplot is.
+"$PARBENCH" report a -q >/dev/null 2>"$TMP/stderr" || fail "report: $(head -c 300 "$TMP/stderr")"
+check "report.md: where the time went, a table row per forkpool/spawn configuration" \
+    test "$(grep -c '^| \(forkpool\|spawn\) | [12] | ' a/report.md)" -ge 4 -a \
+    "$(grep -c '^### Where the time went' a/report.md)" -ge 1
+largest=$(jq -r '[.results[] | select(.kernel == "blur" and .breakdown.gap_s > 0)]
+                 | max_by(.breakdown.gap_s) | "\(.mode) at \(.workers) worker"' "$j")
+check "a finding names blur's largest gap ($largest) and its largest part" \
+    grep -q "blur.*where the time went. The largest gap to the ideal T1/p is $largest.*Its largest part is" a/report.md
+if command -v gnuplot >/dev/null; then
+    check "the stacked chart is drawn (SVG and PNG) and shown" \
+        test -s a/plots/blur-breakdown.svg -a -s a/plots/blur-breakdown.png -a \
+        "$(grep -c 'plots/blur-breakdown.svg' a/report.html)" -ge 1
+    check "its data: 8 part blocks and the gap, a bar per configuration" \
+        test "$(grep -c '^# ' a/plots/blur-breakdown.dat)" = 10 -a \
+        "$(grep -c '^nbars = 4$' a/plots/blur-breakdown.gpvars)" = 1
+else
+    skip_part "no gnuplot: the where-the-time-went chart is not drawn"
+fi
+
 # A second run finds the cached calibration and measures nothing; without
 # serial in it, its records have no baseline and say so.
 run -o b -k blur -m forkpool -w 2 || fail "second run: $(head -c 300 "$TMP/stderr")"

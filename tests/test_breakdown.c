@@ -185,6 +185,18 @@ static void test_records(void)
     CHECK_STR(str(fp, "largest"), "clock_droop");
     CHECK_STR(str(fp, "residual_is"), "contention");
     CHECK_STR(str(fp, "baseline_mode"), "serial");
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(fp, "breakdown"), "inputs");
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(in, "pipe_bandwidth_figure")->valuestring,
+              "pipe.bandwidth");
+    /* The enlarged pipe's figure, when there is one, is the modes' (1 MiB pipes). */
+    cJSON *figs = cJSON_GetObjectItemCaseSensitive(p, "figures");
+    cJSON_AddNumberToObject(figs, "pipe.bandwidth_large_pipe", 1 << 23);
+    pb_breakdown_update(records, p);
+    CHECK(part(fp, "parts_s", "data_movement") == 0.0625);
+    CHECK(part(fp, "parts_s", "residual") == 0.25 + 0.0625);
+    cJSON_DeleteItemFromObjectCaseSensitive(figs, "pipe.bandwidth_large_pipe");
+    pb_breakdown_update(records, p);
     /* The baseline against itself: no gap, nothing charged. */
     CHECK(part(serial, "parts_s", "residual") == 0);
     CHECK_STR(str(serial, "largest"), "");

@@ -47,6 +47,10 @@ static void test_model(void)
     CHECK(o.contention);
     in.mem_bw = (double)(1 << 30) + 1024;
     CHECK(pb_breakdown(&in, &o) == 0 && !o.contention);
+    /* A negative residual (the parts overlapped) is no lost time to name. */
+    in = example();
+    in.tp_s = 5.5;
+    CHECK(pb_breakdown(&in, &o) == 0 && o.part_s[PB_BD_RESIDUAL] == -0.1875 && !o.contention);
 
     /* Unknown inputs: the part is 0, not known, and stays in the residual. */
     in = example();

@@ -88,8 +88,9 @@ int pb_breakdown(const struct pb_bd_in *in, struct pb_bd_out *out)
 
     if (ok(in->kernel_bytes) && in->kernel_bytes > 0)
         out->kernel_bps = in->kernel_bytes / in->tp_s;
-    out->contention = ok(out->kernel_bps) && ok(in->mem_bw) && in->mem_bw > 0 &&
-                      out->kernel_bps >= PB_BD_CONTENTION_FRACTION * in->mem_bw;
+    /* Only a positive residual is time lost to something: name it then. */
+    out->contention = out->part_s[PB_BD_RESIDUAL] > 0 && ok(out->kernel_bps) && ok(in->mem_bw) &&
+                      in->mem_bw > 0 && out->kernel_bps >= PB_BD_CONTENTION_FRACTION * in->mem_bw;
     return 0;
 }
 

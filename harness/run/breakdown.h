@@ -67,7 +67,8 @@ struct pb_bd_out {
     double pct[PB_BD_NPARTS];       /* 100 x part / gap; NAN when gap_s <= 0 */
     bool known[PB_BD_NPARTS];       /* false: no input for it (counted as 0) */
     double kernel_bps;              /* kernel_bytes / tp_s, NAN if unknown */
-    bool contention;                /* kernel_bps >= PB_BD_CONTENTION_FRACTION x mem_bw */
+    bool contention;                /* a positive residual, and kernel_bps >=
+                                       PB_BD_CONTENTION_FRACTION x mem_bw */
 };
 
 /* "imbalance", "dispatch", "data_movement", "startup", "page_faults",

@@ -30,6 +30,7 @@ static void usage(FILE *f)
             "  fork    fork + _exit + waitpid, as parbench is and with 256 MiB more touched\n"
             "  futex   wake-up latency between two pinned threads (ping-pong round trip / 2)\n"
             "  thread  pthread_create + pthread_join of an empty thread\n"
+            "  fault   a minor page fault: first write to a page of a fresh mapping\n"
             "  c2c     core-to-core cache-line latency for every ordered pair of CPUs\n"
             "          (compare-and-swap ping-pong), a matrix and a heatmap\n"
             "  stream  memory bandwidth, STREAM triad, at 1, 2, 4, ... threads (one per core)\n"

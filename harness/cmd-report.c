@@ -14,6 +14,7 @@
 #include "pb.h"
 #include "plotdata.h"
 #include "report.h"
+#include "report-breakdown.h"
 
 static void usage(FILE *f)
 {
@@ -109,6 +110,8 @@ static int draw(const struct report_opts *o, const struct pb_rfile *rf,
         int rc = pb_plot_from_section(rf, &ss->s[k], &ps);
         if (rc == 0)
             rc = pb_charts_draw(&ch, outdir, &ps, scripts, pb_report_ncharts, err, sizeof err);
+        if (rc == 1)   /* gap: the where-the-time-went chart (report-breakdown.c) */
+            rc = pb_breakdown_draw(&ch, outdir, rf, &ss->s[k], err, sizeof err) < 0 ? -1 : 1;
         else
             snprintf(err, sizeof err, "out of memory preparing plot data");
         pb_plot_free(&ps);

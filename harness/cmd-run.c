@@ -12,6 +12,7 @@
 #include "results-csv.h"
 #include "options.h"
 #include "pb.h"
+#include "probe.h"
 #include "preflight.h"
 #include "run.h"
 #include "fsutil.h"
@@ -80,6 +81,12 @@ static void run_usage(FILE *f)
         "      --keep-going      after a failed configuration go on (default)\n"
         "      --fail-fast       stop at the first failed configuration\n"
         "  -q, --quiet           no progress line and no informational messages\n"
+        "      --no-probe        no machine calibration: each record's breakdown (the gap\n"
+        "                        to T1/p in named parts) then lacks the probe-measured\n"
+        "                        costs; by default the probes it needs are taken from\n"
+        "                        probe.json cached beside the results directory (per\n"
+        "                        machine and build; $PARBENCH_PROBE_CACHE: elsewhere) or\n"
+        "                        measured once with --quick (a few seconds)\n"
         "\n"
         "Before any kernel is prepared, the memory every input will hold (summed over\n"
         "kernels and weak-scaling copies) must fit in 90%% of what this process may use\n"
@@ -153,7 +160,8 @@ static int parse_schedules(struct pb_run_opts *o, char *text, char *err, size_t 
 
 enum { OPT_SET = 256, OPT_WARMUP, OPT_SCHEDULE, OPT_CHUNK, OPT_TIMEOUT, OPT_BIND, OPT_POLICY,
        OPT_CPUS, OPT_OVERSUB, OPT_KEEP, OPT_FAILFAST, OPT_PRECISION, OPT_MINREPS, OPT_MAXREPS,
-       OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_KINDS, OPT_MEMBIND };
+       OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_KINDS, OPT_MEMBIND,
+       OPT_NO_PROBE /* gap: --no-probe */ };
 
 /* Returns 0, -1 on bad input (message in err), or 1 when --help was shown. */
 static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *err, size_t errlen)
@@ -183,6 +191,7 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
         {"order", required_argument, NULL, OPT_ORDER},
         {"scaling", required_argument, NULL, OPT_SCALING},
         {"time-budget", required_argument, NULL, OPT_BUDGET},
+        {"no-probe", no_argument, NULL, OPT_NO_PROBE},
         {0}};
     *o = (struct pb_run_opts){.workers_text = "auto", .size = PB_SIZE_SMALL, .warmup = 1,
                            .rule = {.min_reps = 5, .max_reps = 30, .time_cap_s = 60},
@@ -261,6 +270,7 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
             break;
         case OPT_KEEP: o->fail_fast = false; break;
         case OPT_FAILFAST: o->fail_fast = true; break;
+        case OPT_NO_PROBE: o->no_probe = true; break;
         case OPT_PRECISION:
             if (pb_parse_double("--precision", optarg, 0.001, 100, &o->precision_pct, err, errlen))
                 return -1;
@@ -493,6 +503,10 @@ int pb_cmd_run(int argc, char **argv)
     cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(pre, "warnings"))
         pb_warn("pre-flight: %s", w->valuestring);
     pb_results_set(&r->res, "preflight", pre);
+    /* The calibration the records' breakdowns use (probe/cache.c): cached per
+     * machine and build, measured now (quick) when absent. */
+    pb_results_set(&r->res, "probe", r->o.no_probe ? pb_probe_none("--no-probe")
+                                                   : pb_probe_for_run(r->topo, sys, r->outdir));
 
     pb_info("%zu configuration(s), %s order, seed %llu; results in %s", r->ncfg,
             r->o.sequential ? "sequential" : "interleaved", r->o.seed, r->outdir);

@@ -15,11 +15,11 @@
 #include "stats.h"
 #include "sysinfo.h"
 
-const char *const pb_probe_names[] = {"pipe", "fork", "futex", "thread", "c2c", "stream", "clock",
-                                      NULL};
-static pb_probe_fn *const probe_fns[] = {pb_probe_pipe,  pb_probe_fork,   pb_probe_futex,
-                                         pb_probe_thread, pb_probe_c2c, pb_probe_stream,
-                                         pb_probe_clock};
+const char *const pb_probe_names[] = {"pipe", "fork", "futex", "thread", "fault", "c2c", "stream",
+                                      "clock", NULL};
+static pb_probe_fn *const probe_fns[] = {pb_probe_pipe,  pb_probe_fork, pb_probe_futex,
+                                         pb_probe_thread, pb_probe_fault, pb_probe_c2c,
+                                         pb_probe_stream, pb_probe_clock};
 
 /* ---- helpers every probe uses ---------------------------------------------- */
 
@@ -303,7 +303,8 @@ static int check_only(const char *only, char *err, size_t errlen)
             found |= strlen(pb_probe_names[i]) == len && strncmp(p, pb_probe_names[i], len) == 0;
         if (!found) {
             snprintf(err, errlen,
-                     "--only: unknown probe '%.*s' (pipe, fork, futex, thread, c2c, stream, clock)",
+                     "--only: unknown probe '%.*s' (pipe, fork, futex, thread, fault, c2c, "
+                     "stream, clock)",
                      (int)len, p);
             return -2;
         }

@@ -1,5 +1,5 @@
 /* `parbench probe`: calibration of the machine the kernels run on.  Each probe
- * (one file each: pipe.c, fork.c, futex.c, thread.c, c2c.c, stream.c, clock.c)
+ * (one file each: pipe.c, fork.c, futex.c, thread.c, fault.c, c2c.c, stream.c, clock.c)
  * measures a few figures, each repeated after a warm-up and summarised as a
  * median with its 95% CI (run/stats.h).  probe.c drives them and writes
  * probe.json; results/PROBE.md documents the file. */
@@ -48,8 +48,8 @@ struct pb_probe_ctx {
 typedef int pb_probe_fn(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char *err,
                         size_t errlen);
 
-pb_probe_fn pb_probe_pipe, pb_probe_fork, pb_probe_futex, pb_probe_thread, pb_probe_c2c,
-    pb_probe_stream, pb_probe_clock;
+pb_probe_fn pb_probe_pipe, pb_probe_fork, pb_probe_futex, pb_probe_thread, pb_probe_fault,
+    pb_probe_c2c, pb_probe_stream, pb_probe_clock;
 
 /* The plan for `threads` threads of stream and clock: one per core, compact
  * (the kernels' default), or the first `threads` CPUs of --cpus, or unbound
@@ -155,5 +155,30 @@ int pb_probe_heatmap(const cJSON *root, const char *dir, const char *plots_overr
 
 /* Resident set size of this process in bytes (from /proc/self/statm), 0 if unknown. */
 double pb_probe_rss_bytes(void);
+
+/* ---- the calibration `parbench run` uses (cache.c) ------------------- */
+
+/* The probes the gap-to-ideal breakdown needs (run/breakdown.h). */
+#define PB_PROBE_FOR_RUN "pipe,futex,fault,clock,stream"
+
+/* Which machine and build a calibration holds for, from its "system" block:
+ * host, CPU model, cores, PUs, OS kernel, parbench version, git revision,
+ * build type and flags.  Two probe.json files with the same key were
+ * measured on the same machine with the same build. */
+void pb_probe_cache_key(const cJSON *system, char *buf, size_t len);
+
+/* The calibration of a `parbench run` writing to `outdir`, with `system`
+ * its results' system block: the first of outdir/probe.json,
+ * CACHE/probe.json and CACHE/probe-KEYHASH.json that has this machine and
+ * build's key and ran every probe of PB_PROBE_FOR_RUN, where CACHE is
+ * $PARBENCH_PROBE_CACHE or else the directory above outdir; when none does,
+ * those probes are run now with --quick (well under a second each on an
+ * idle machine) and saved as CACHE/probe-KEYHASH.json.  The one used is
+ * copied to outdir/probe.json.  Returns results.json's "probe" object
+ * (results/README.md): never NULL, with "why" when there is none. */
+cJSON *pb_probe_for_run(struct pb_topo *t, const cJSON *system, const char *outdir);
+
+/* results.json's "probe" object for a run without one (`why`: "--no-probe"). */
+cJSON *pb_probe_none(const char *why);
 
 #endif

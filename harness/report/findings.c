@@ -7,6 +7,7 @@
 
 #include "findings.h"
 #include "fmtnum.h"
+#include "report-breakdown.h"
 #include "report-stats.h"
 #include "textbuf.h"
 
@@ -455,6 +456,7 @@ int pb_findings_build(const struct pb_rfile *rf, const struct pb_sections *ss,
             smt_measured |= smt(out, rf, name, sec);
         process_cost(out, name, sec);
         serial_fraction(out, name, sec);
+        pb_findings_breakdown(out, rf, name, sec);   /* gap: where the time went */
         failures(out, name, sec);
     }
     if (rf->sys.pus > rf->sys.cores && !smt_measured)

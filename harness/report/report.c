@@ -8,6 +8,7 @@
 #include "report-machine.h"
 #include "report-stats.h"
 #include "report.h"
+#include "report-breakdown.h"
 
 const struct pb_chart pb_report_charts[] = {
     {"speedup", "Speedup versus workers (ideal line, Amdahl fit dotted)"},
@@ -253,6 +254,8 @@ static void kernel_section(struct pb_doc *d, const struct pb_report_in *in, size
             pb_doc_item(d, "%s at %u worker%s (%s): %s", r->mode, r->workers,
                         r->workers == 1 ? "" : "s", r->schedule, w->valuestring);
     }
+    /* gap: where the time went (report-breakdown.c) */
+    pb_breakdown_doc(d, in->rf, sec, in->plotted && in->plotted[k]);
     if (!in->plotted || !in->plotted[k])
         return;
     const char *src[8], *link[8], *alt[8];

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "breakdown.h"
 #include "fsutil.h"
 #include "results.h"
 #include "results-csv.h"
@@ -28,6 +29,7 @@ int pb_results_open(struct pb_results *r, const char *dir, cJSON *system, char *
     cJSON_AddItemToObject(r->root, "system", system);
     cJSON_AddNullToObject(r->root, "method");
     cJSON_AddNullToObject(r->root, "preflight");
+    cJSON_AddNullToObject(r->root, "probe");   /* the calibration the breakdowns used */
     r->records = cJSON_AddArrayToObject(r->root, "results");
     r->analysis = cJSON_AddArrayToObject(r->root, "analysis");
     r->skipped = cJSON_AddArrayToObject(r->root, "skipped");
@@ -233,6 +235,34 @@ static cJSON *params_json(const struct rec_src *x)
     return o;
 }
 
+/* The breakdown's inputs only the writer knows: the output bytes that travel
+ * (copied-output modes) and the bytes the kernel reads and writes per run (its
+ * footprint's input and output, else its output array).  pb_breakdown_update
+ * builds the rest once the baseline is known. */
+static cJSON *breakdown_seed(const struct rec_src *x)
+{
+    const struct pb_workload *w = x->c->w;
+    double out = (double)w->ntasks * (double)w->out_size;
+    double kb = out;
+    struct pb_footprint f = {0};
+    char err[PB_ERRLEN];
+    const struct pb_kernel *k = x->c->kernel;
+    if (k->footprint && k->footprint(x->c->params, &f, err, sizeof err) == 0) {
+        double sum = 0;
+        for (size_t i = 0; i < f.nparts; i++)
+            if (strcmp(f.part[i].name, "input") == 0 || strcmp(f.part[i].name, "output") == 0)
+                sum += (double)f.part[i].bytes;
+        if (sum > 0)
+            kb = sum;
+    }
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "why", "no valid single-worker baseline record for this problem");
+    cJSON *i = cJSON_AddObjectToObject(b, "inputs");
+    cJSON_AddNumberToObject(i, "bytes_copied", x->c->mode->output == PB_OUTPUT_COPIED ? out : 0);
+    cJSON_AddNumberToObject(i, "kernel_bytes", kb);
+    return b;
+}
+
 /* Add `item` under `key` unless the value expression left it out (NULL). */
 static void put(cJSON *o, const char *key, cJSON *item)
 {
@@ -336,6 +366,7 @@ int pb_results_write(struct pb_results *r, char *err, size_t errlen)
 {
     char path[4200];
     pb_scaling_update_capped(r->records, r->analysis, quota_cap(r->root));
+    pb_breakdown_update(r->records, cJSON_GetObjectItemCaseSensitive(r->root, "probe"));
     char *json = cJSON_Print(r->root);
     if (!json) {
         snprintf(err, errlen, "out of memory formatting results.json");

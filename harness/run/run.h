@@ -46,6 +46,7 @@ struct pb_run_opts {
     bool weak;                         /* --scaling weak */
     double time_budget_s;              /* <= 0: none */
     bool fail_fast, quiet;
+    bool no_probe;                     /* --no-probe: no calibration, breakdowns without its costs */
 };
 
 /* A kernel's parameters after the size preset and --set, before any scaling. */

@@ -11,9 +11,10 @@ cd "$TMP"
 j=res/results.json
 readme="$PB_SRC/results/README.md"
 
-# Key paths of the records: arrays as [], the free-form objects (params, mode_facts) as themselves.
+# Key paths of the records: arrays as [], the free-form objects (params, mode_facts) and
+# breakdown (its own section, checked by tests/cli/breakdown.sh) as themselves.
 jq -r '[.results[] | paths | select(.[-1] | type == "string")
-        | select((.[0] != "params" and .[0] != "mode_facts") or length == 1)
+        | select((.[0] != "params" and .[0] != "mode_facts" and .[0] != "breakdown") or length == 1)
         | map(if type == "number" then "[]" else . end) | join(".") | gsub("\\.\\[\\]"; "[]")]
        | unique[]' "$j" >written
 

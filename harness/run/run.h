@@ -46,6 +46,7 @@ struct pb_run_opts {
     bool weak;                         /* --scaling weak */
     double time_budget_s;              /* <= 0: none */
     bool fail_fast, quiet;
+    bool smt_yield;                    /* --smt-yield: measure it in the pre-flight (issue 16) */
 };
 
 /* A kernel's parameters after the size preset and --set, before any scaling. */

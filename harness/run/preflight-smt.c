@@ -1,0 +1,105 @@
+/* The SMT part of the pre-flight (issue 16): which PUs are siblings, a
+ * warning for every plan that puts two workers on one core while other cores
+ * stay idle, and with --smt-yield the SMT yield (smt-yield.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pb.h"
+#include "placement-smt.h"
+#include "preflight.h"
+#include "results-csv.h"
+#include "run.h"
+#include "smt-yield.h"
+
+#define SHOW_SIBLINGS 4   /* sibling sets printed before "..." */
+
+/* "--bind pu, --policy compact", "--cpus 0,1", for the warning. */
+static void plan_words(const struct pb_placement *pl, char *buf, size_t len)
+{
+    if (pb_placement_cpus(pl))
+        snprintf(buf, len, "--cpus %s", pb_placement_cpus(pl));
+    else
+        snprintf(buf, len, "--bind %s, --policy %s", pb_bind_name(pb_placement_bind_kind(pl)),
+                 pb_policy_name(pb_placement_policy(pl)));
+}
+
+/* One line per measured pair: "SMT yield at 4 workers (cpus 0,2,4,6 vs
+ * 0,1,2,3): dependent_adds 1.96x per core, independent_adds 1.04x". */
+static void print_yield(const cJSON *block)
+{
+    const cJSON *pair;
+    cJSON_ArrayForEach(pair, cJSON_GetObjectItemCaseSensitive(block, "pairs")) {
+        char line[512];
+        int n = snprintf(line, sizeof line, "SMT yield at %.0f workers, throughput per core with "
+                                            "two threads over one:",
+                         pb_json_num(pair, "workers"));
+        const cJSON *lo;
+        bool first = true;
+        cJSON_ArrayForEach(lo, cJSON_GetObjectItemCaseSensitive(pair, "loops")) {
+            if (n < 0 || (size_t)n >= sizeof line)
+                break;
+            n += snprintf(line + n, sizeof line - (size_t)n, "%s %s %.2fx", first ? "" : ",",
+                          pb_json_str(lo, "loop"), pb_json_num(lo, "yield"));
+            first = false;
+        }
+        pb_info("pre-flight: %s", line);
+    }
+}
+
+void pb_preflight_smt(struct pb_run *r, cJSON *pre)
+{
+    struct pb_topo *t = r->topo;
+    char text[512];
+    pb_topo_smt_text(t, SHOW_SIBLINGS, text, sizeof text);
+    pb_info("pre-flight: SMT: %s", text);
+    size_t cap = 16384;
+    char *all = malloc(cap);
+    if (all) {
+        pb_topo_smt_siblings(t, all, cap);
+        cJSON_AddStringToObject(pre, "smt_siblings", all);
+        free(all);
+    }
+    struct pb_topo_summary ts;
+    pb_topo_summary(t, &ts);
+    cJSON_AddNumberToObject(pre, "smt_threads_per_core", ts.smt);
+
+    cJSON *warnings = cJSON_GetObjectItemCaseSensitive(pre, "warnings");
+    for (size_t i = 0; i < r->nplans && warnings; i++) {
+        const struct pb_placement *pl = r->plans[i].pl;
+        unsigned idle, shared = pb_placement_smt_shared(pl, &idle);
+        if (!shared || !idle)
+            continue;
+        char how[300], msg[700];
+        plan_words(pl, how, sizeof how);
+        snprintf(msg, sizeof msg,
+                 "%u workers (%s) put two or more workers on each of %u core(s) while %u "
+                 "core(s) stay idle: SMT siblings share one core's execution units, so those "
+                 "workers run slower than on cores of their own (--policy scatter or --bind core "
+                 "use every core first)",
+                 pb_placement_workers(pl), how, shared, idle);
+        cJSON_AddItemToArray(warnings, cJSON_CreateString(msg));
+    }
+
+    if (!r->o.smt_yield) {
+        cJSON_AddNullToObject(pre, "smt_yield");
+        return;
+    }
+    unsigned counts[64];
+    size_t n = pb_smt_yield_counts(t, &r->o.place, r->workers, r->nworkers, counts,
+                                   sizeof counts / sizeof *counts);
+    pb_info("pre-flight: measuring the SMT yield at %zu worker count(s)", n);
+    cJSON *y = pb_smt_yield(t, &r->o.place, counts, n, true, NULL);
+    if (!y) {
+        cJSON_AddNullToObject(pre, "smt_yield");
+        return;
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(y, "measured")))
+        print_yield(y);
+    else if (warnings) {
+        char msg[PB_ERRLEN + 64];
+        snprintf(msg, sizeof msg, "SMT yield not measured: %s",
+                 pb_json_str(y, "skipped"));
+        cJSON_AddItemToArray(warnings, cJSON_CreateString(msg));
+    }
+    cJSON_AddItemToObject(pre, "smt_yield", y);
+}

@@ -1,0 +1,45 @@
+/* The SMT yield (issue 16): what a core's second hardware thread adds.  For a
+ * worker count p, p threads bound one per core (the first PU of p cores) are
+ * timed against p threads packed two per core (both PUs of p/2 cores), both
+ * plans from pb_placement_make_smt_pair.  Two loops bracket what a kernel can
+ * expect: a chain of dependent adds leaves most of a core idle (latency-bound:
+ * the sibling fills the gaps, yield near 2x), eight independent chains keep
+ * the integer units busy (throughput-bound: the sibling finds them taken,
+ * yield near 1x).  The yield is throughput per core with two threads over
+ * throughput per core with one. */
+#ifndef PB_SMT_YIELD_H
+#define PB_SMT_YIELD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "placement.h"
+
+struct pb_smt_yield_opts {
+    double sample_s;      /* the length of one sample, seconds (default 0.05) */
+    unsigned samples;     /* timed samples per plan and loop (default 7: a 95% CI) */
+};
+
+/* The worker counts to measure: those of `workers` (the run's ladder) that are
+ * even, at least 2 and fit the cores with SMT (of o->kinds); when none does,
+ * 2 and the largest even count that fits.  Returns how many it wrote to
+ * out[0..max); 0 when no pair can be planned here. */
+size_t pb_smt_yield_counts(struct pb_topo *t, const struct pb_place_opts *o,
+                           const unsigned *workers, size_t n, unsigned *out, size_t max);
+
+/* The "smt_yield" block of the pre-flight: the two plans of every count in
+ * counts[0..n) (which PUs each uses) and, when `measure` and this machine can
+ * bind and has the loops, each loop's throughput per core on both plans with
+ * the yield.  Otherwise "measured" is false and "skipped" says why; the plans
+ * are there whenever they can be made (also on a synthetic or XML topology).
+ * NULL only when out of memory. */
+cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsigned *counts,
+                    size_t n, bool measure, const struct pb_smt_yield_opts *yo);
+
+/* The loops' names, as "loop" in the block says them, and their count. */
+extern const char *const pb_smt_yield_loops[];
+#define PB_SMT_YIELD_NLOOPS 2
+
+#endif

@@ -202,11 +202,13 @@ static cJSON *plan_json(const struct pb_placement *pl, unsigned cores)
     return o;
 }
 
-/* Time both plans with one loop into `out` ("loop" object).  Returns 0, or -1
- * with err (a thread could not start or be bound, or interrupted). */
-static int measure_loop(const struct pb_placement *sp, const struct pb_placement *pk, int loop,
-                        const struct pb_smt_yield_opts *yo, cJSON *out, char *err, size_t errlen)
+int pb_smt_yield_time(const struct pb_placement *sp, const struct pb_placement *pk, int loop,
+                      const struct pb_smt_yield_opts *yo, cJSON *out, char *err, size_t errlen)
 {
+    if (!HAVE_LOOPS || loop < 0 || loop >= PB_SMT_YIELD_NLOOPS) {
+        snprintf(err, errlen, "no add loop %d on this architecture", loop);
+        return -1;
+    }
     unsigned p = pb_placement_workers(sp), ns = yo->samples;
     double *xs = calloc(ns, sizeof *xs), *xp = calloc(ns, sizeof *xp), warm;
     int rc = -1;
@@ -348,7 +350,7 @@ cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsi
         for (int l = 0; !skip && l < PB_SMT_YIELD_NLOOPS; l++) {
             cJSON *lo = cJSON_CreateObject();
             cJSON_AddItemToArray(loops, lo);
-            if (measure_loop(sp, pk, l, yo, lo, err, sizeof err) != 0) {
+            if (pb_smt_yield_time(sp, pk, l, yo, lo, err, sizeof err) != 0) {
                 snprintf(why, sizeof why, "%u workers: %s", counts[i], err);
                 skip = why;
             }

@@ -38,6 +38,19 @@ size_t pb_smt_yield_counts(struct pb_topo *t, const struct pb_place_opts *o,
 cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsigned *counts,
                     size_t n, bool measure, const struct pb_smt_yield_opts *yo);
 
+/* Time one loop (0: dependent adds, 1: independent adds) on two plans of the
+ * same worker count p, `spread` counted as p cores and `packed` as p/2, into
+ * `out`: loop, unit, spread_per_core, packed_per_core (medians of yo->samples
+ * samples of yo->sample_s seconds, the plans alternating), spread_total,
+ * packed_total, yield (packed over spread per core) and yield_low/high (the
+ * widest ratio the two medians' 95% CIs allow).  pb_smt_yield calls it with
+ * the pair plans; tests call it with any two plans this machine can bind.
+ * Returns 0, or -1 with err (a thread could not start or be bound, no loop
+ * here, or interrupted). */
+int pb_smt_yield_time(const struct pb_placement *spread, const struct pb_placement *packed,
+                      int loop, const struct pb_smt_yield_opts *yo, cJSON *out, char *err,
+                      size_t errlen);
+
 /* The loops' names, as "loop" in the block says them, and their count. */
 extern const char *const pb_smt_yield_loops[];
 #define PB_SMT_YIELD_NLOOPS 2

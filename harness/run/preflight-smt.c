@@ -87,7 +87,9 @@ void pb_preflight_smt(struct pb_run *r, cJSON *pre)
     unsigned counts[64];
     size_t n = pb_smt_yield_counts(t, &r->o.place, r->workers, r->nworkers, counts,
                                    sizeof counts / sizeof *counts);
-    pb_info("pre-flight: measuring the SMT yield at %zu worker count(s)", n);
+    if (n && !r->o.place.cpus && pb_topo_smt_cores(t) && pb_topo_can_bind(t, NULL, 0))
+        pb_info("pre-flight: timing the SMT yield at %zu worker count(s), about %.0f s", n,
+                pb_smt_yield_seconds(n, NULL));
     cJSON *y = pb_smt_yield(t, &r->o.place, counts, n, true, NULL);
     if (!y) {
         cJSON_AddNullToObject(pre, "smt_yield");

@@ -309,10 +309,19 @@ static const char *cannot_measure(struct pb_topo *t, const struct pb_place_opts 
     return NULL;
 }
 
+static const struct pb_smt_yield_opts defaults = {.sample_s = 0.05, .samples = 7};
+
+double pb_smt_yield_seconds(size_t n, const struct pb_smt_yield_opts *yo)
+{
+    if (!yo)
+        yo = &defaults;
+    /* per count and loop: both plans, a half-length warm-up and the samples */
+    return (double)n * PB_SMT_YIELD_NLOOPS * 2 * (yo->samples + 0.5) * yo->sample_s;
+}
+
 cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsigned *counts,
                     size_t n, bool measure, const struct pb_smt_yield_opts *yo)
 {
-    static const struct pb_smt_yield_opts defaults = {.sample_s = 0.05, .samples = 7};
     if (!yo)
         yo = &defaults;
     cJSON *j = cJSON_CreateObject(), *pairs = cJSON_CreateArray();

@@ -38,6 +38,10 @@ size_t pb_smt_yield_counts(struct pb_topo *t, const struct pb_place_opts *o,
 cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsigned *counts,
                     size_t n, bool measure, const struct pb_smt_yield_opts *yo);
 
+/* About how long pb_smt_yield measures `n` worker counts with `yo` (NULL:
+ * the defaults), seconds. */
+double pb_smt_yield_seconds(size_t n, const struct pb_smt_yield_opts *yo);
+
 /* Time one loop (0: dependent adds, 1: independent adds) on two plans of the
  * same worker count p, `spread` counted as p cores and `packed` as p/2, into
  * `out`: loop, unit, spread_per_core, packed_per_core (medians of yo->samples

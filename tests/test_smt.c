@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "kernel.h"
 #include "pb.h"
 #include "placement-smt.h"
 #include "placement.h"
@@ -175,6 +176,13 @@ static const cJSON *item(const cJSON *o, const char *key)
     return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
+/* A string field, "" when absent. */
+static const char *text(const cJSON *o, const char *key)
+{
+    const char *s = cJSON_GetStringValue(item(o, key));
+    return s ? s : "";
+}
+
 /* The cpusets of pair i's `which` plan, joined with spaces. */
 static void sets_of(const cJSON *y, int i, const char *which, char *buf, size_t len)
 {
@@ -191,8 +199,8 @@ static void test_plans(void)
     char text[2048];
     struct pb_topo *t = load(BIG, NULL);
     static const unsigned c[] = {2, 4};
-    cJSON *y = pb_smt_yield(t, &(struct pb_place_opts){.policy = PB_POLICY_SCATTER}, c, 2, true,
-                            NULL);
+    cJSON *y = pb_smt_yield(t, &(struct pb_place_opts){.policy = PB_POLICY_SCATTER}, c, 2, NULL, 0,
+                            true, NULL);
     CHECK(y != NULL);
     CHECK(cJSON_IsFalse(item(y, "measured")));
     CHECK(strstr(cJSON_GetStringValue(item(y, "skipped")), "describes another machine") != NULL);
@@ -215,7 +223,8 @@ static void test_plans(void)
 
     /* compact: the first cores of package 0 */
     static const unsigned c8[] = {8};
-    y = pb_smt_yield(t, &(struct pb_place_opts){.policy = PB_POLICY_COMPACT}, c8, 1, false, NULL);
+    y = pb_smt_yield(t, &(struct pb_place_opts){.policy = PB_POLICY_COMPACT}, c8, 1, NULL, 0, false,
+                     NULL);
     sets_of(y, 0, "spread", text, sizeof text);
     CHECK_STR(text, "0 1 2 3 4 5 6 7");
     sets_of(y, 0, "packed", text, sizeof text);
@@ -223,7 +232,7 @@ static void test_plans(void)
     cJSON_Delete(y);
 
     /* --cpus: no pair can be planned; a count too big: that count is left out */
-    y = pb_smt_yield(t, &(struct pb_place_opts){.cpus = "0,1"}, c, 2, true, NULL);
+    y = pb_smt_yield(t, &(struct pb_place_opts){.cpus = "0,1"}, c, 2, NULL, 0, true, NULL);
     CHECK(cJSON_IsFalse(item(y, "measured")));
     CHECK(strstr(cJSON_GetStringValue(item(y, "skipped")), "--cpus") != NULL);
     CHECK_EQ_U(cJSON_GetArraySize(item(y, "pairs")), 0);
@@ -233,7 +242,8 @@ static void test_plans(void)
     /* hybrid: the pairs stay on the P-cores, whatever the E-cores */
     t = load(NULL, "hybrid-8p16e.xml");
     static const unsigned h[] = {2, 8, 10};
-    y = pb_smt_yield(t, &(struct pb_place_opts){.policy = PB_POLICY_COMPACT}, h, 3, true, NULL);
+    y = pb_smt_yield(t, &(struct pb_place_opts){.policy = PB_POLICY_COMPACT}, h, 3, NULL, 0, true,
+                     NULL);
     CHECK_EQ_U(cJSON_GetArraySize(item(y, "pairs")), 2);
     sets_of(y, 0, "spread", text, sizeof text);
     CHECK_STR(text, "0 2");
@@ -248,12 +258,15 @@ static void test_plans(void)
 
     /* no SMT: why, and no plans */
     t = load(NULL, "arm-1p3b4l.xml");
-    y = pb_smt_yield(t, &(struct pb_place_opts){.policy = PB_POLICY_COMPACT}, NULL, 0, true, NULL);
+    y = pb_smt_yield(t, &(struct pb_place_opts){.policy = PB_POLICY_COMPACT}, NULL, 0, NULL, 0,
+                     true, NULL);
     CHECK(strstr(cJSON_GetStringValue(item(y, "skipped")), "has no SMT") != NULL);
     CHECK_EQ_U(cJSON_GetArraySize(item(y, "pairs")), 0);
     cJSON_Delete(y);
     pb_topo_free(t);
 }
+
+static void test_kernel_here(const struct pb_placement *sp, const struct pb_placement *pk);
 
 /* The timing on this machine: any two plans it can bind (two CPUs, and both
  * workers on the first), each loop's fields filled and positive. */
@@ -270,7 +283,8 @@ static void test_timing_here(void)
         return;
     }
     snprintf(cpus, sizeof cpus, "%d,%d", a, b);
-    struct pb_placement *sp = plan(t, 2, &(struct pb_place_opts){.bind = PB_BIND_PU, .cpus = cpus});
+    struct pb_placement *sp =
+        plan(t, 2, &(struct pb_place_opts){.bind = PB_BIND_PU, .cpus = cpus});
     snprintf(cpus, sizeof cpus, "%d", a);
     struct pb_placement *pk = plan(
         t, 2, &(struct pb_place_opts){.bind = PB_BIND_PU, .cpus = cpus, .oversubscribe = true});
@@ -294,10 +308,10 @@ static void test_timing_here(void)
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
             CHECK(cJSON_IsNumber(item(o, keys[k])) && item(o, keys[k])->valuedouble > 0);
         /* the totals are the per-core figures times the cores each plan counts */
-        CHECK_NEAR(item(o, "spread_total")->valuedouble,
-                   2 * item(o, "spread_per_core")->valuedouble, 1e-6 * item(o, "spread_total")->valuedouble);
-        CHECK_NEAR(item(o, "packed_total")->valuedouble,
-                   item(o, "packed_per_core")->valuedouble, 1e-6 * item(o, "packed_total")->valuedouble);
+        double st = item(o, "spread_total")->valuedouble;
+        double pt = item(o, "packed_total")->valuedouble;
+        CHECK_NEAR(st, 2 * item(o, "spread_per_core")->valuedouble, 1e-6 * st);
+        CHECK_NEAR(pt, item(o, "packed_per_core")->valuedouble, 1e-6 * pt);
         const cJSON *lo = item(o, "yield_low"), *hi = item(o, "yield_high");
         CHECK(cJSON_IsNumber(lo) && cJSON_IsNumber(hi));
         if (cJSON_IsNumber(lo) && cJSON_IsNumber(hi))
@@ -305,9 +319,61 @@ static void test_timing_here(void)
                   item(o, "yield")->valuedouble <= hi->valuedouble);
         cJSON_Delete(o);
     }
+    test_kernel_here(sp, pk);
     pb_placement_free(sp);
     pb_placement_free(pk);
     pb_topo_free(t);
+}
+
+static int refuse(const struct pb_workload *w, const void *out, char *why, size_t len)
+{
+    (void)w;
+    (void)out;
+    snprintf(why, len, "refused by the test");
+    return -1;
+}
+
+/* A kernel on the same two plans, with the threads mode: fields filled, and a
+ * kernel whose output fails its check is an error, not a figure. */
+static void test_kernel_here(const struct pb_placement *sp, const struct pb_placement *pk)
+{
+    const struct pb_kernel *k = pb_kernel_find("primes");
+    struct pb_params params;
+    struct pb_workload w = {0};
+    char err[PB_ERRLEN] = "";
+    if (!k || pb_params_init(&params, k, PB_SIZE_TINY, err, sizeof err) != 0 ||
+        k->prepare(&w, &params, err, sizeof err) != 0) {
+        fprintf(stderr, "cannot prepare primes: %s\n", err);
+        pb_check_failures++;
+        return;
+    }
+    void *out = malloc(w.ntasks * w.out_size);
+    struct pb_smt_work wk = {.k = k, .w = &w, .params = &params, .out = out, .timeout_s = 60};
+    cJSON *o = cJSON_CreateObject();
+    int rc = pb_smt_yield_kernel(sp, pk, &wk, 0.05, 7, o, err, sizeof err);
+    CHECK(rc == 0);
+    if (rc != 0)
+        fprintf(stderr, "primes: %s\n", err);
+    CHECK_STR(text(o, "kernel"), "primes");
+    CHECK_STR(text(o, "mode"), "threads");
+    CHECK_STR(text(o, "unit"), "numbers/s");
+    const cJSON *n = item(o, "samples");
+    CHECK(cJSON_IsNumber(n) && n->valuedouble >= 3 && n->valuedouble <= 7);
+    CHECK(cJSON_IsNumber(item(o, "yield")) && item(o, "yield")->valuedouble > 0);
+    CHECK(cJSON_IsNumber(item(o, "spread_per_core")) &&
+          item(o, "spread_per_core")->valuedouble > 0);
+    cJSON_Delete(o);
+
+    struct pb_kernel bad = *k;
+    bad.check = refuse;
+    wk.k = &bad;
+    o = cJSON_CreateObject();
+    CHECK(pb_smt_yield_kernel(sp, pk, &wk, 0.05, 7, o, err, sizeof err) == -1);
+    CHECK_STR(err, "validation failed: refused by the test");
+    cJSON_Delete(o);
+    free(out);
+    if (k->release)
+        k->release(&w);
 }
 
 int main(void)

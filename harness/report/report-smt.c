@@ -42,18 +42,39 @@ static void plan_cell(const cJSON *plan, char *buf, size_t len)
         snprintf(buf + used, len - used, " (%.0f %s)", cores, cores == 1 ? "core" : "cores");
 }
 
-static const char *rate(double v, char *buf, size_t len)
+/* "1.2 G adds/s": a rate in its unit ("adds/s", "numbers/s"). */
+static const char *rate(double v, const char *unit, char *buf, size_t len)
 {
     if (isnan(v))
         return "\xe2\x80\x93";
     char si[32];
-    snprintf(buf, len, "%s adds/s", pb_fmt_si(v, si, sizeof si));
+    snprintf(buf, len, "%s %s", pb_fmt_si(v, si, sizeof si), unit);
     return buf;
+}
+
+/* One row: a loop or a kernel of one pair (its work named in `what`). */
+static void figure_row(struct pb_doc *d, const char *w, const char *what, const char *sp,
+                       const char *pk, const cJSON *f)
+{
+    char r1[64], r2[64], y[64];
+    double yl = num(f, "yield_low"), yh = num(f, "yield_high");
+    if (*str(f, "error"))
+        snprintf(y, sizeof y, "failed");
+    else if (isnan(num(f, "yield")))
+        snprintf(y, sizeof y, "\xe2\x80\x93");
+    else if (isnan(yl) || isnan(yh))
+        snprintf(y, sizeof y, "%.2fx", num(f, "yield"));
+    else
+        snprintf(y, sizeof y, "%.2fx (%.2f\xe2\x80\x93%.2f)", num(f, "yield"), yl, yh);
+    const char *cells[] = {w, what, sp, pk, rate(num(f, "spread_per_core"), str(f, "unit"), r1,
+                                                 sizeof r1),
+                           rate(num(f, "packed_per_core"), str(f, "unit"), r2, sizeof r2), y};
+    pb_doc_row(d, *str(f, "error") != '\0', cells);
 }
 
 static void yield_table(struct pb_doc *d, const cJSON *pairs)
 {
-    static const char *const head[] = {"workers", "loop", "one thread per core (PUs)",
+    static const char *const head[] = {"workers", "work", "one thread per core (PUs)",
                                        "two threads per core (PUs)", "per core, 1 thread",
                                        "per core, 2 threads", "yield (95% bounds)"};
     pb_doc_table(d, 7, head, "rllllrr");
@@ -70,19 +91,16 @@ static void yield_table(struct pb_doc *d, const cJSON *pairs)
             const char *cells[] = {w, dash, sp, pk, dash, dash, dash};
             pb_doc_row(d, false, cells);
         }
-        cJSON_ArrayForEach(lo, loops) {
-            char r1[48], r2[48], y[64];
-            double yl = num(lo, "yield_low"), yh = num(lo, "yield_high");
-            if (isnan(num(lo, "yield")))
-                snprintf(y, sizeof y, "\xe2\x80\x93");
-            else if (isnan(yl) || isnan(yh))
-                snprintf(y, sizeof y, "%.2fx", num(lo, "yield"));
+        cJSON_ArrayForEach(lo, loops)
+            figure_row(d, w, str(lo, "loop"), sp, pk, lo);
+        cJSON_ArrayForEach(lo, cJSON_GetObjectItemCaseSensitive(pair, "kernels")) {
+            char what[160];
+            if (*str(lo, "mode"))
+                snprintf(what, sizeof what, "kernel %s (%s, %s)", str(lo, "kernel"),
+                         str(lo, "mode"), str(lo, "schedule"));
             else
-                snprintf(y, sizeof y, "%.2fx (%.2f\xe2\x80\x93%.2f)", num(lo, "yield"), yl, yh);
-            const char *cells[] = {w, str(lo, "loop"), sp, pk,
-                                   rate(num(lo, "spread_per_core"), r1, sizeof r1),
-                                   rate(num(lo, "packed_per_core"), r2, sizeof r2), y};
-            pb_doc_row(d, false, cells);
+                snprintf(what, sizeof what, "kernel %s", str(lo, "kernel"));
+            figure_row(d, w, what, sp, pk, lo);
         }
     }
     pb_doc_table_end(d);
@@ -117,8 +135,10 @@ void pb_report_smt(struct pb_doc *d, const struct pb_rfile *rf)
                 "of register adds bracket real code: dependent_adds waits on each add's result "
                 "(latency-bound, like pointer chasing or a cache miss: the sibling fills the "
                 "idle units), independent_adds keeps the units busy (throughput-bound, like "
-                "tight arithmetic: the sibling finds them taken). A kernel's own yield lies "
-                "between them, nearer the first the more it waits.");
+                "tight arithmetic: the sibling finds them taken). Each kernel of the run is "
+                "then timed the same way on its whole input, by the threads mode with the "
+                "dynamic schedule: its yield, usually between the two loops', is what SMT "
+                "gives that code here.");
     const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(y, "pairs");
     if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(y, "measured"))) {
         pb_doc_para(d, "warn", "Not measured: %s.", str(y, "skipped"));
@@ -129,9 +149,17 @@ void pb_report_smt(struct pb_doc *d, const struct pb_rfile *rf)
         return;
     }
     pb_doc_para(d, "note",
-                "Medians of %.0f samples of %g s per plan, the plans alternating; the bounds "
-                "are the widest ratio of the two medians' 95%% CIs. Placement policy %s, kinds "
-                "%s.",
-                num(y, "samples"), num(y, "sample_s"), str(y, "policy"), str(y, "kinds"));
+                "Loops: medians of %.0f samples of %g s per plan; kernels: medians of 3 to %.0f "
+                "whole runs per plan (as many as about %g s allow, after a validated run of "
+                "each); the plans alternate. The bounds are the widest ratio of the two "
+                "medians' 95%% CIs (none under 6 samples). Placement policy %s, kinds %s.",
+                num(y, "samples"), num(y, "sample_s"), num(y, "samples"), num(y, "kernel_s"),
+                str(y, "policy"), str(y, "kinds"));
     yield_table(d, pairs);
+    const cJSON *pair, *k;
+    cJSON_ArrayForEach(pair, pairs)
+        cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(pair, "kernels"))
+            if (*str(k, "error"))
+                pb_doc_para(d, "warn", "Kernel %s at %.0f workers: %s.", str(k, "kernel"),
+                            num(pair, "workers"), str(k, "error"));
 }

@@ -42,6 +42,12 @@ static void print_yield(const cJSON *block)
                           pb_json_str(lo, "loop"), pb_json_num(lo, "yield"));
             first = false;
         }
+        cJSON_ArrayForEach(lo, cJSON_GetObjectItemCaseSensitive(pair, "kernels")) {
+            if (n < 0 || (size_t)n >= sizeof line || !*pb_json_str(lo, "unit"))
+                continue;   /* one that failed is a warning of its own */
+            n += snprintf(line + n, sizeof line - (size_t)n, ", %s %.2fx",
+                          pb_json_str(lo, "kernel"), pb_json_num(lo, "yield"));
+        }
         pb_info("pre-flight: %s", line);
     }
 }
@@ -87,16 +93,39 @@ void pb_preflight_smt(struct pb_run *r, cJSON *pre)
     unsigned counts[64];
     size_t n = pb_smt_yield_counts(t, &r->o.place, r->workers, r->nworkers, counts,
                                    sizeof counts / sizeof *counts);
+    /* The run's kernels at their own input (weak scaling's copies are for
+     * other worker counts). */
+    struct pb_smt_work *works = calloc(r->nprep ? r->nprep : 1, sizeof *works);
+    size_t nworks = 0;
+    for (size_t i = 0; works && i < r->nprep; i++)
+        if (r->prep[i].scale == 1 && r->prep[i].out)
+            works[nworks++] = (struct pb_smt_work){.k = r->prep[i].k, .w = &r->prep[i].w,
+                                                   .params = &r->prep[i].params,
+                                                   .out = r->prep[i].out,
+                                                   .timeout_s = r->o.timeout_s};
     if (n && !r->o.place.cpus && pb_topo_smt_cores(t) && pb_topo_can_bind(t, NULL, 0))
-        pb_info("pre-flight: timing the SMT yield at %zu worker count(s), about %.0f s", n,
-                pb_smt_yield_seconds(n, NULL));
-    cJSON *y = pb_smt_yield(t, &r->o.place, counts, n, true, NULL);
+        pb_info("pre-flight: timing the SMT yield at %zu worker count(s) with %zu kernel(s), "
+                "about %.0f s",
+                n, nworks, pb_smt_yield_seconds(n, nworks, NULL));
+    cJSON *y = pb_smt_yield(t, &r->o.place, counts, n, works, nworks, true, NULL);
+    free(works);
     if (!y) {
         cJSON_AddNullToObject(pre, "smt_yield");
         return;
     }
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(y, "measured")))
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(y, "measured"))) {
         print_yield(y);
+        const cJSON *pair, *k;
+        cJSON_ArrayForEach(pair, cJSON_GetObjectItemCaseSensitive(y, "pairs"))
+            cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(pair, "kernels"))
+                if (*pb_json_str(k, "error") && warnings) {
+                    char msg[PB_ERRLEN + 128];
+                    snprintf(msg, sizeof msg, "SMT yield of %s at %.0f workers not measured: %s",
+                             pb_json_str(k, "kernel"), pb_json_num(pair, "workers"),
+                             pb_json_str(k, "error"));
+                    cJSON_AddItemToArray(warnings, cJSON_CreateString(msg));
+                }
+    }
     else if (warnings) {
         char msg[PB_ERRLEN + 64];
         snprintf(msg, sizeof msg, "SMT yield not measured: %s",

@@ -202,6 +202,20 @@ static cJSON *plan_json(const struct pb_placement *pl, unsigned cores)
     return o;
 }
 
+void pb_smt_yield_figures(cJSON *out, const struct pb_summary *s1, const struct pb_summary *s2,
+                          unsigned p)
+{
+    add_num(out, "spread_per_core", s1->median);
+    add_num(out, "packed_per_core", s2->median);
+    add_num(out, "spread_total", s1->median * p);
+    add_num(out, "packed_total", s2->median * (p / 2));
+    add_num(out, "yield", s1->median > 0 ? s2->median / s1->median : NAN);
+    /* From the medians' 95% CIs, the widest ratio they allow: conservative. */
+    bool ci = s1->has_ci && s2->has_ci && s1->ci_low > 0;
+    add_num(out, "yield_low", ci ? s2->ci_low / s1->ci_high : NAN);
+    add_num(out, "yield_high", ci ? s2->ci_high / s1->ci_low : NAN);
+}
+
 int pb_smt_yield_time(const struct pb_placement *sp, const struct pb_placement *pk, int loop,
                       const struct pb_smt_yield_opts *yo, cJSON *out, char *err, size_t errlen)
 {
@@ -238,15 +252,7 @@ int pb_smt_yield_time(const struct pb_placement *sp, const struct pb_placement *
     pb_summarise(xp, ns, &s2);
     cJSON_AddStringToObject(out, "loop", pb_smt_yield_loops[loop]);
     cJSON_AddStringToObject(out, "unit", "adds/s");
-    add_num(out, "spread_per_core", s1.median);
-    add_num(out, "packed_per_core", s2.median);
-    add_num(out, "spread_total", s1.median * p);
-    add_num(out, "packed_total", s2.median * (p / 2));
-    add_num(out, "yield", s1.median > 0 ? s2.median / s1.median : NAN);
-    /* From the medians' 95% CIs, the widest ratio they allow: conservative. */
-    bool ci = s1.has_ci && s2.has_ci && s1.ci_low > 0;
-    add_num(out, "yield_low", ci ? s2.ci_low / s1.ci_high : NAN);
-    add_num(out, "yield_high", ci ? s2.ci_high / s1.ci_low : NAN);
+    pb_smt_yield_figures(out, &s1, &s2, p);
     rc = 0;
 out:
     free(xs);
@@ -309,18 +315,22 @@ static const char *cannot_measure(struct pb_topo *t, const struct pb_place_opts 
     return NULL;
 }
 
-static const struct pb_smt_yield_opts defaults = {.sample_s = 0.05, .samples = 7};
+static const struct pb_smt_yield_opts defaults = {.sample_s = 0.05, .samples = 7,
+                                                  .kernel_s = 2};
 
-double pb_smt_yield_seconds(size_t n, const struct pb_smt_yield_opts *yo)
+double pb_smt_yield_seconds(size_t n, size_t nworks, const struct pb_smt_yield_opts *yo)
 {
     if (!yo)
         yo = &defaults;
-    /* per count and loop: both plans, a half-length warm-up and the samples */
-    return (double)n * PB_SMT_YIELD_NLOOPS * 2 * (yo->samples + 0.5) * yo->sample_s;
+    /* per count: each loop on both plans, a half-length warm-up and the
+     * samples; each kernel its budget (its warm-up runs not counted) */
+    return (double)n * (PB_SMT_YIELD_NLOOPS * 2 * (yo->samples + 0.5) * yo->sample_s +
+                        (double)nworks * yo->kernel_s);
 }
 
 cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsigned *counts,
-                    size_t n, bool measure, const struct pb_smt_yield_opts *yo)
+                    size_t n, const struct pb_smt_work *works, size_t nworks, bool measure,
+                    const struct pb_smt_yield_opts *yo)
 {
     if (!yo)
         yo = &defaults;
@@ -338,6 +348,7 @@ cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsi
         skip = "planned only";
     cJSON_AddNumberToObject(j, "sample_s", yo->sample_s);
     cJSON_AddNumberToObject(j, "samples", yo->samples);
+    cJSON_AddNumberToObject(j, "kernel_s", yo->kernel_s);
     cJSON_AddStringToObject(j, "policy", pb_policy_name(o->policy));
     cJSON_AddStringToObject(j, "kinds", o->kinds ? o->kinds : "all");
     for (size_t i = 0; i < n && !o->cpus; i++) {
@@ -351,10 +362,12 @@ cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsi
             continue;
         }
         cJSON *pair = cJSON_CreateObject(), *loops = cJSON_CreateArray();
+        cJSON *kernels = cJSON_CreateArray();
         cJSON_AddNumberToObject(pair, "workers", counts[i]);
         cJSON_AddItemToObject(pair, "spread", plan_json(sp, counts[i]));
         cJSON_AddItemToObject(pair, "packed", plan_json(pk, counts[i] / 2));
         cJSON_AddItemToObject(pair, "loops", loops);
+        cJSON_AddItemToObject(pair, "kernels", kernels);
         cJSON_AddItemToArray(pairs, pair);
         for (int l = 0; !skip && l < PB_SMT_YIELD_NLOOPS; l++) {
             cJSON *lo = cJSON_CreateObject();
@@ -364,14 +377,31 @@ cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsi
                 skip = why;
             }
         }
+        /* A kernel that fails says so in its entry; the others still count. */
+        for (size_t k = 0; !skip && k < nworks && !pb_stop_signal; k++) {
+            cJSON *ko = cJSON_CreateObject();
+            cJSON_AddItemToArray(kernels, ko);
+            if (pb_smt_yield_kernel(sp, pk, &works[k], yo->kernel_s, yo->samples, ko, err,
+                                    sizeof err) != 0) {
+                cJSON_Delete(cJSON_DetachItemFromArray(kernels, cJSON_GetArraySize(kernels) - 1));
+                ko = cJSON_CreateObject();
+                cJSON_AddStringToObject(ko, "kernel", works[k].k->name);
+                cJSON_AddStringToObject(ko, "error", err);
+                cJSON_AddItemToArray(kernels, ko);
+            }
+        }
+        if (pb_stop_signal && !skip)
+            skip = "interrupted";
         pb_placement_free(sp);
         pb_placement_free(pk);
     }
     /* A failure part way leaves no half-measured pairs behind. */
     if (skip) {
         cJSON *pair;
-        cJSON_ArrayForEach(pair, pairs)
+        cJSON_ArrayForEach(pair, pairs) {
             cJSON_ReplaceItemInObjectCaseSensitive(pair, "loops", cJSON_CreateArray());
+            cJSON_ReplaceItemInObjectCaseSensitive(pair, "kernels", cJSON_CreateArray());
+        }
     }
     cJSON_AddBoolToObject(j, "measured", !skip);
     if (skip)

@@ -15,11 +15,26 @@
 
 #include <cjson/cJSON.h>
 
+#include "mode.h"
 #include "placement.h"
+
+struct pb_summary;
 
 struct pb_smt_yield_opts {
     double sample_s;      /* the length of one sample, seconds (default 0.05) */
-    unsigned samples;     /* timed samples per plan and loop (default 7: a 95% CI) */
+    unsigned samples;     /* timed samples per plan and loop (default 7: a 95% CI), and the
+                             most per plan and kernel */
+    double kernel_s;      /* the time one kernel's samples may take at one count, both plans
+                             (default 2; at least 3 samples each whatever it costs) */
+};
+
+/* A kernel of the run with its prepared input, timed on both plans too. */
+struct pb_smt_work {
+    const struct pb_kernel *k;
+    const struct pb_workload *w;
+    const struct pb_params *params;
+    void *out;            /* w->ntasks * w->out_size bytes, poisoned before every run */
+    double timeout_s;     /* a run longer than this fails */
 };
 
 /* The worker counts to measure: those of `workers` (the run's ladder) that are
@@ -32,15 +47,17 @@ size_t pb_smt_yield_counts(struct pb_topo *t, const struct pb_place_opts *o,
 /* The "smt_yield" block of the pre-flight: the two plans of every count in
  * counts[0..n) (which PUs each uses) and, when `measure` and this machine can
  * bind and has the loops, each loop's throughput per core on both plans with
- * the yield.  Otherwise "measured" is false and "skipped" says why; the plans
- * are there whenever they can be made (also on a synthetic or XML topology).
- * NULL only when out of memory. */
+ * the yield, then the same for each of works[0..nworks) ("kernels"; one that
+ * fails carries "error" instead of figures).  Otherwise "measured" is false
+ * and "skipped" says why; the plans are there whenever they can be made (also
+ * on a synthetic or XML topology).  NULL only when out of memory. */
 cJSON *pb_smt_yield(struct pb_topo *t, const struct pb_place_opts *o, const unsigned *counts,
-                    size_t n, bool measure, const struct pb_smt_yield_opts *yo);
+                    size_t n, const struct pb_smt_work *works, size_t nworks, bool measure,
+                    const struct pb_smt_yield_opts *yo);
 
-/* About how long pb_smt_yield measures `n` worker counts with `yo` (NULL:
- * the defaults), seconds. */
-double pb_smt_yield_seconds(size_t n, const struct pb_smt_yield_opts *yo);
+/* About how long pb_smt_yield measures `n` worker counts and `nworks`
+ * kernels with `yo` (NULL: the defaults), seconds. */
+double pb_smt_yield_seconds(size_t n, size_t nworks, const struct pb_smt_yield_opts *yo);
 
 /* Time one loop (0: dependent adds, 1: independent adds) on two plans of the
  * same worker count p, `spread` counted as p cores and `packed` as p/2, into
@@ -54,6 +71,22 @@ double pb_smt_yield_seconds(size_t n, const struct pb_smt_yield_opts *yo);
 int pb_smt_yield_time(const struct pb_placement *spread, const struct pb_placement *packed,
                       int loop, const struct pb_smt_yield_opts *yo, cJSON *out, char *err,
                       size_t errlen);
+
+/* smt-yield-kernels.c: time kernel `wk` with the threads mode (dynamic) on
+ * both plans, spending about budget_s on the samples (3 to max_samples per
+ * plan, after a validated warm-up run of each), into `out`: kernel, mode,
+ * schedule, unit, samples and the figures of pb_smt_yield_time, in the
+ * kernel's work unit per second.  Returns 0, or -1 with err (failed, invalid,
+ * interrupted). */
+int pb_smt_yield_kernel(const struct pb_placement *spread, const struct pb_placement *packed,
+                        const struct pb_smt_work *wk, double budget_s, unsigned max_samples,
+                        cJSON *out, char *err, size_t errlen);
+
+/* Add the figures both measurements share to `out`: spread_per_core and
+ * packed_per_core (the medians of `spread` and `packed`, per-core rates),
+ * the totals for p workers, the yield and its bounds from the CIs. */
+void pb_smt_yield_figures(cJSON *out, const struct pb_summary *spread,
+                          const struct pb_summary *packed, unsigned p);
 
 /* The loops' names, as "loop" in the block says them, and their count. */
 extern const char *const pb_smt_yield_loops[];

@@ -37,7 +37,7 @@ check "synthetic: 2 workers: one PU of cores 0 and 1, vs both PUs of core 0" \
     [ "$(jq -c '.preflight.smt_yield.pairs[0] | [.spread.cpusets, .packed.cpusets, .spread.cores, .packed.cores]' $j)" = '[["0","1"],["0","8"],2,1]' ]
 check "synthetic: 4 workers packed on cores 0 and 1" \
     [ "$(jq -c '.preflight.smt_yield.pairs[1].packed.cpusets' $j)" = '["0","8","1","9"]' ]
-check "synthetic: nothing timed" [ "$(jq '[.preflight.smt_yield.pairs[].loops[]] | length' $j)" = 0 ]
+check "synthetic: nothing timed" [ "$(jq '[.preflight.smt_yield.pairs[] | .loops[], .kernels[]] | length' $j)" = 0 ]
 "$PARBENCH" report -q --no-plots big 2>rep.err || fail "report: $(cat rep.err)"
 md=big/report.md
 check "report: an SMT yield section" grep -q '^## SMT yield' $md
@@ -45,6 +45,28 @@ check "report: it names the siblings" grep -qF 'OS CPU numbers): 0,8 1,9 2,10' $
 check "report: it says why nothing was measured" grep -qF '> Not measured: cannot bind' $md
 check "report: the plans it would have timed" grep -qF '| 4 | – | 0 1 2 3 (4 cores) | 0 8 1 9 (2 cores) |' $md
 check "report.html: the section too" grep -q 'id="smt"' big/report.html
+
+# The report of a measured block (figures written in by hand: only the text is checked)
+jq '.preflight.smt_yield |= (.measured = true | .skipped = null | .pairs = [.pairs[0] |
+      .loops = [{loop: "dependent_adds", unit: "adds/s", spread_per_core: 4e9, packed_per_core: 7.6e9,
+                 spread_total: 8e9, packed_total: 7.6e9, yield: 1.9, yield_low: 1.8, yield_high: 2.0},
+                {loop: "independent_adds", unit: "adds/s", spread_per_core: 1.6e10, packed_per_core: 1.7e10,
+                 spread_total: 3.2e10, packed_total: 1.7e10, yield: 1.0625, yield_low: null, yield_high: null}] |
+      .kernels = [{kernel: "primes", mode: "threads", schedule: "dynamic", unit: "numbers/s", samples: 7,
+                   spread_per_core: 1e8, packed_per_core: 1.3e8, spread_total: 2e8, packed_total: 1.3e8,
+                   yield: 1.3, yield_low: 1.2, yield_high: 1.4},
+                  {kernel: "blur", error: "validation failed: pixel 3"}]])' big/results.json >measured.json
+mkdir -p measured && mv measured.json measured/results.json
+"$PARBENCH" report -q --no-plots measured 2>rep2.err || fail "report of the measured block: $(cat rep2.err)"
+md=measured/report.md
+check "report, measured: the loop rows with the yield and its bounds" \
+    grep -qF '| 2 | dependent\_adds | 0 1 (2 cores) | 0 8 (1 core) | 4.00 G adds/s | 7.60 G adds/s | 1.90x (1.80–2.00) |' $md
+check "report, measured: no bounds without CIs" grep -qF '| 1.06x |' $md
+check "report, measured: the kernel row in its unit" \
+    grep -qF '| 2 | kernel primes (threads, dynamic) | 0 1 (2 cores) | 0 8 (1 core) | 100 M numbers/s | 130 M numbers/s | 1.30x (1.20–1.40) |' $md
+check "report, measured: a failed kernel said so" grep -qF 'Kernel blur at 2 workers: validation failed: pixel 3.' $md
+check "report, measured: the method line" grep -qF 'Loops: medians of 7 samples of 0.05 s per plan' $md
+check "report, measured: no 'not measured'" bash -c "! grep -q 'Not measured' $md"
 
 # scatter puts the pair over both packages
 HWLOC_SYNTHETIC=$BIG "$PARBENCH" "${RUN[@]}" -w 4 --bind none --policy scatter --smt-yield \

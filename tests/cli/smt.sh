@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SMT yield (issue 16) measured for real: `parbench run --smt-yield` on this
 # machine times the add loops on one PU of p cores and on both PUs of p/2 cores.
-# Checked: which PUs each plan used (siblings per the kernel's sysfs for the
+# The run's kernel (primes) is timed on both plans too.  Checked: which PUs each plan used (siblings per the kernel's sysfs for the
 # packed plan, other cores for the spread one), that every figure is there and
 # positive, and the report's table.  No figure is asserted (timings vary).
 # Skipped (exit 77) where this machine has no SMT siblings or cannot bind;
@@ -49,8 +49,12 @@ check "packed: CPUs $p0 and $p1 are siblings (sysfs)" bash -c "[[ ' $(siblings "
 check "spread: CPUs $s0 and $s1 are on different cores (sysfs)" bash -c "[[ ' $(siblings "$s0") ' != *' $s1 '* ]]"
 check "both loops timed" [ "$(jq -c '[.preflight.smt_yield.pairs[0].loops[].loop]' $j)" = '["dependent_adds","independent_adds"]' ]
 check "every figure positive" [ "$(jq '[.preflight.smt_yield.pairs[0].loops[] | .spread_per_core, .packed_per_core, .spread_total, .packed_total, .yield, .yield_low, .yield_high | select(. == null or . <= 0)] | length' $j)" = 0 ]
+check "the kernel timed on both plans, validated (no error)" \
+    [ "$(jq -c '[.preflight.smt_yield.pairs[0].kernels[] | [.kernel, .mode, .unit, (.yield > 0), has("error")]]' $j)" = '[["primes","threads","numbers/s",true,false]]' ]
+check "the pre-flight printed the kernel's yield" grep -q 'independent_adds [0-9.]*x, primes [0-9.]*x' y.err
 check "yield = packed per core / spread per core" \
     [ "$(jq '[.preflight.smt_yield.pairs[0].loops[] | (.yield - .packed_per_core / .spread_per_core) | fabs | select(. > 1e-9)] | length' $j)" = 0 ]
 "$PARBENCH" report -q --no-plots y 2>rep.err || fail "report: $(cat rep.err)"
-check "report: the measured table" grep -qE '^\| 2 \| dependent_adds \| .* \| [0-9.]+x \([0-9.]+–[0-9.]+\) \|$' y/report.md
+check "report: the measured loop row" grep -qE '^\| 2 \| dependent\\_adds \| .* \| [0-9.]+x \([0-9.]+–[0-9.]+\) \|$' y/report.md
+check "report: the kernel row" grep -qE '^\| 2 \| kernel primes \(threads, dynamic\) \| .* numbers/s \| [0-9.]+x' y/report.md
 finish

@@ -81,10 +81,15 @@ struct slot {
     char err[PB_ERRLEN / 2];   /* a binding error: shorter than what the callers hold */
 };
 
+/* The start gate: members say they are ready (bound), then wait for go: 1 to
+ * run, -1 to leave at once (a member could not be created). */
 struct team {
     const struct pb_placement *pl;
     int loop;
-    pthread_barrier_t start;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned ready;
+    int go;
     atomic_bool stop;
     struct slot *slots;
 };
@@ -99,10 +104,18 @@ static void *member_main(void *arg)
     struct member *m = arg;
     struct team *t = m->t;
     struct slot *s = &t->slots[m->w];
-    /* A failed binding is reported after the sample; the thread still joins
-     * the barrier so that nobody waits for it forever. */
+    /* A failed binding is reported after the sample; the thread still passes
+     * the gate so that nobody waits for it forever. */
     s->rc = pb_placement_bind_thread(t->pl, m->w, s->err, sizeof s->err);
-    pthread_barrier_wait(&t->start);
+    pthread_mutex_lock(&t->lock);
+    t->ready++;
+    pthread_cond_broadcast(&t->cond);
+    while (t->go == 0)
+        pthread_cond_wait(&t->cond, &t->lock);
+    int go = t->go;
+    pthread_mutex_unlock(&t->lock);
+    if (go < 0)
+        return NULL;
     double t0 = pb_now();
     uint64_t adds = 0;
 #if HAVE_LOOPS
@@ -131,10 +144,8 @@ static int sample(const struct pb_placement *pl, unsigned cores, int loop, doubl
     }
     memset(t.slots, 0, n * sizeof *t.slots);
     atomic_init(&t.stop, false);
-    if (pthread_barrier_init(&t.start, NULL, n + 1) != 0) {
-        snprintf(err, errlen, "pthread_barrier_init failed");
-        goto out;
-    }
+    pthread_mutex_init(&t.lock, NULL);
+    pthread_cond_init(&t.cond, NULL);
     for (; started < n; started++) {
         m[started] = (struct member){&t, started};
         int e = pthread_create(&th[started], NULL, member_main, &m[started]);
@@ -144,13 +155,14 @@ static int sample(const struct pb_placement *pl, unsigned cores, int loop, doubl
             break;
         }
     }
-    if (started < n) {
-        /* The barrier counts n + 1: release the ones that started by hand. */
-        atomic_store(&t.stop, true);
-        for (unsigned i = started; i < n; i++)
-            pthread_barrier_wait(&t.start);
-    }
-    pthread_barrier_wait(&t.start);
+    /* Every member bound and waiting, then all go at once (or leave, when
+     * one could not be created). */
+    pthread_mutex_lock(&t.lock);
+    while (t.ready < started)
+        pthread_cond_wait(&t.cond, &t.lock);
+    t.go = started == n ? 1 : -1;
+    pthread_cond_broadcast(&t.cond);
+    pthread_mutex_unlock(&t.lock);
     if (started == n) {
         struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
         nanosleep(&ts, NULL);
@@ -158,7 +170,8 @@ static int sample(const struct pb_placement *pl, unsigned cores, int loop, doubl
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
-    pthread_barrier_destroy(&t.start);
+    pthread_mutex_destroy(&t.lock);
+    pthread_cond_destroy(&t.cond);
     if (started < n)
         goto out;
     double total = 0;

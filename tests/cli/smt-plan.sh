@@ -45,6 +45,8 @@ check "report: it names the siblings" grep -qF 'OS CPU numbers): 0,8 1,9 2,10' $
 check "report: it says why nothing was measured" grep -qF '> Not measured: cannot bind' $md
 check "report: the plans it would have timed" grep -qF '| 4 | – | 0 1 2 3 (4 cores) | 0 8 1 9 (2 cores) |' $md
 check "report.html: the section too" grep -q 'id="smt"' big/report.html
+check "report: the finding says it was asked for and why it was not measured" \
+    grep -qF -- '- The SMT yield was asked for (--smt-yield) but not measured: cannot bind' $md
 
 # The report of a measured block (figures written in by hand: only the text is checked)
 jq '.preflight.smt_yield |= (.measured = true | .skipped = null | .pairs = [.pairs[0] |
@@ -67,6 +69,8 @@ check "report, measured: the kernel row in its unit" \
 check "report, measured: a failed kernel said so" grep -qF 'Kernel blur at 2 workers: validation failed: pixel 3.' $md
 check "report, measured: the method line" grep -qF 'Loops: medians of 7 samples of 0.05 s per plan' $md
 check "report, measured: no 'not measured'" bash -c "! grep -q 'Not measured' $md"
+check "report, measured: the finding quotes the kernel's yield, then the loops'" \
+    grep -qF -- '- SMT yield at 2 workers (throughput per core with two threads on a core over one): primes 1.30x (95% bounds 1.20–1.40), the second thread adds 30% to a core; dependent\_adds 1.90x' $md
 
 # scatter puts the pair over both packages
 HWLOC_SYNTHETIC=$BIG "$PARBENCH" "${RUN[@]}" -w 4 --bind none --policy scatter --smt-yield \

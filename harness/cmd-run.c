@@ -75,6 +75,11 @@ static void run_usage(FILE *f)
         "      --membind M       each worker's memory: none (default), local (its NUMA\n"
         "                        node) or interleave (over the plan's nodes); checked and\n"
         "                        planned, not yet applied by the modes\n"
+        "      --smt-yield       in the pre-flight, measure what a core's second hardware\n"
+        "                        thread adds: the run's even worker counts on one PU of\n"
+        "                        each core vs both PUs of half as many, with two add\n"
+        "                        loops and each kernel (threads mode); a few seconds per\n"
+        "                        count; skipped with a warning without SMT\n"
         "\n"
         "output:\n"
         "  -o, --output DIR      results directory (default results/HOST-YYYYmmdd-HHMMSS)\n"
@@ -161,7 +166,7 @@ static int parse_schedules(struct pb_run_opts *o, char *text, char *err, size_t 
 enum { OPT_SET = 256, OPT_WARMUP, OPT_SCHEDULE, OPT_CHUNK, OPT_TIMEOUT, OPT_BIND, OPT_POLICY,
        OPT_CPUS, OPT_OVERSUB, OPT_KEEP, OPT_FAILFAST, OPT_PRECISION, OPT_MINREPS, OPT_MAXREPS,
        OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_KINDS, OPT_MEMBIND,
-       OPT_NO_PROBE /* gap: --no-probe */ };
+       OPT_NO_PROBE /* gap: --no-probe */, OPT_SMT_YIELD };
 
 /* Returns 0, -1 on bad input (message in err), or 1 when --help was shown. */
 static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *err, size_t errlen)
@@ -192,6 +197,7 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
         {"scaling", required_argument, NULL, OPT_SCALING},
         {"time-budget", required_argument, NULL, OPT_BUDGET},
         {"no-probe", no_argument, NULL, OPT_NO_PROBE},
+        {"smt-yield", no_argument, NULL, OPT_SMT_YIELD},
         {0}};
     *o = (struct pb_run_opts){.workers_text = "auto", .size = PB_SIZE_SMALL, .warmup = 1,
                            .rule = {.min_reps = 5, .max_reps = 30, .time_cap_s = 60},
@@ -262,6 +268,7 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
             break;
         case OPT_CPUS: o->place.cpus = optarg; break;
         case OPT_OVERSUB: o->place.oversubscribe = true; break;
+        case OPT_SMT_YIELD: o->smt_yield = true; break;
         case OPT_KINDS:
         case OPT_MEMBIND:
             if (pb_place_opt_parse(&o->place, c == OPT_KINDS ? "kinds" : "membind", optarg, err,
@@ -499,6 +506,7 @@ int pb_cmd_run(int argc, char **argv)
 
     /* Just before the timed work, so it sees the machine as the sweep will. */
     cJSON *pre = pb_preflight(r->topo);
+    pb_preflight_smt(r, pre);   /* SMT siblings, plans sharing cores, --smt-yield */
     const cJSON *w;
     cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(pre, "warnings"))
         pb_warn("pre-flight: %s", w->valuestring);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "findings.h"
+#include "findings-smt.h"
 #include "fmtnum.h"
 #include "report-breakdown.h"
 #include "report-stats.h"
@@ -464,6 +465,7 @@ int pb_findings_build(const struct pb_rfile *rf, const struct pb_sections *ss,
             "This machine has SMT (%.0f PUs on %.0f cores), but no mode ran at both %.0f and "
             "%.0f workers, so what SMT adds was not measured.",
             rf->sys.pus, rf->sys.cores, rf->sys.cores, rf->sys.pus);
+    pb_findings_smt(rf, out);   /* issue 16: the SMT yield (findings-smt.c) */
     if (out->n == 0)
         add(out, "No valid configuration: nothing to conclude.");
     return out->oom ? -1 : 0;

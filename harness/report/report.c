@@ -6,6 +6,7 @@
 #include "fmtnum.h"
 #include "report-hosts.h"
 #include "report-machine.h"
+#include "report-smt.h"
 #include "report-stats.h"
 #include "report.h"
 #include "report-breakdown.h"
@@ -385,6 +386,7 @@ void pb_report_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_repo
     pb_report_machine(d, rf);
     pb_report_hosts(d, rf);
     method(d, rf);
+    pb_report_smt(d, rf);   /* issue 16: SMT siblings and yield (report-smt.c) */
     for (size_t k = 0; k < in->ss->n; k++)
         kernel_section(d, in, k);
     skipped(d, rf);

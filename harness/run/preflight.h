@@ -38,4 +38,13 @@ double pb_add_chain_mhz(uint64_t iters);
  * SMT fallback.  Warnings are in its "warnings" array; the caller prints them. */
 cJSON *pb_preflight(const struct pb_topo *t);
 
+/* preflight-smt.c (issue 16), after pb_preflight and before its warnings are
+ * printed: print which PUs are SMT siblings and add "smt_siblings" and
+ * "smt_threads_per_core" to `pre`; add a warning for every plan of the run
+ * that puts two or more workers on a core while cores it could use stay idle;
+ * with --smt-yield measure the SMT yield (smt-yield.h) into "smt_yield"
+ * (null without), printing one line per worker count. */
+struct pb_run;
+void pb_preflight_smt(struct pb_run *r, cJSON *pre);
+
 #endif

@@ -47,6 +47,7 @@ struct pb_run_opts {
     double time_budget_s;              /* <= 0: none */
     bool fail_fast, quiet;
     bool no_probe;                     /* --no-probe: no calibration, breakdowns without its costs */
+    bool smt_yield;                    /* --smt-yield: measure it in the pre-flight (issue 16) */
 };
 
 /* A kernel's parameters after the size preset and --set, before any scaling. */

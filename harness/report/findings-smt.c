@@ -1,0 +1,88 @@
+/* The SMT yield finding (findings-smt.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "findings-smt.h"
+#include "textbuf.h"
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+    return s ? s : "";
+}
+
+/* "1.31x (95% bounds 1.25-1.37)" or "1.31x" without bounds. */
+static void yield_text(struct pb_tb *t, const cJSON *o)
+{
+    double lo = num(o, "yield_low"), hi = num(o, "yield_high");
+    pb_tb_printf(t, "%.2fx", num(o, "yield"));
+    if (!isnan(lo) && !isnan(hi))
+        pb_tb_printf(t, " (95%% bounds %.2f\xe2\x80\x93%.2f)", lo, hi);
+}
+
+static void push(struct pb_findings *f, struct pb_tb *t)
+{
+    char **items = t->oom ? NULL : realloc(f->items, (f->n + 1) * sizeof *items);
+    if (!items) {
+        f->oom = true;
+        pb_tb_free(t);
+        return;
+    }
+    f->items = items;
+    items[f->n++] = t->p;
+}
+
+void pb_findings_smt(const struct pb_rfile *rf, struct pb_findings *f)
+{
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(rf->root, "preflight");
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(pre, "smt_yield");
+    if (!cJSON_IsObject(y))
+        return;
+    struct pb_tb t = {0};
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(y, "measured"))) {
+        pb_tb_printf(&t, "The SMT yield was asked for (--smt-yield) but not measured: %s.",
+                     str(y, "skipped"));
+        push(f, &t);
+        return;
+    }
+    /* The largest worker count: the machine's figure when the whole of it works. */
+    const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(y, "pairs"), *pair = NULL, *p, *o;
+    cJSON_ArrayForEach(p, pairs)
+        if (!pair || num(p, "workers") > num(pair, "workers"))
+            pair = p;
+    if (!pair)
+        return;
+    pb_tb_printf(&t, "SMT yield at %.0f workers (throughput per core with two threads on a "
+                     "core over one):",
+                 num(pair, "workers"));
+    bool first = true;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(pair, "kernels")) {
+        if (*str(o, "error"))
+            continue;   /* the report's SMT section lists it */
+        pb_tb_printf(&t, "%s %s ", first ? "" : ";", str(o, "kernel"));
+        yield_text(&t, o);
+        double yl = num(o, "yield_low"), yh = num(o, "yield_high");
+        if (yh < 1)
+            pb_tb_puts(&t, ", so SMT costs this kernel throughput");
+        else if (yl > 1)
+            pb_tb_printf(&t, ", the second thread adds %.0f%% to a core", 100 * (num(o, "yield") - 1));
+        first = false;
+    }
+    const char *sep = first ? " " : "; ";
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(pair, "loops")) {
+        pb_tb_printf(&t, "%s%s ", sep, str(o, "loop"));
+        yield_text(&t, o);
+        sep = ", ";
+    }
+    pb_tb_puts(&t, " (the loops bracket latency-bound and throughput-bound code; the SMT "
+                   "yield section has every count).");
+    push(f, &t);
+}

@@ -11,8 +11,10 @@ cd "$TMP"
 # Every parbench started here carries this tag in its environment, and so do
 # its forked workers: leftovers are found by it, whatever other tests run.
 TAG="pb-faults-$$"
-# Sequential order, so "the configuration after the failure" means something.
-tiny=(--order sequential --bind none -r 1 --warmup 0 --set primes.hi=200000 --set primes.block=1000)
+# Sequential order, so "the configuration after the failure" means something;
+# a static schedule, so worker 1's block is fixed and the fault injected into
+# it always fires (dynamic lets worker 0 take every chunk on a loaded machine).
+tiny=(--order sequential --schedule static --bind none -r 1 --warmup 0 --set primes.hi=200000 --set primes.block=1000)
 
 # Live processes carrying the tag (a zombie's environment reads empty, which
 # is why zombies are looked for separately, while parbench still runs).
@@ -61,8 +63,8 @@ run_fault() {
     check "$mode $kind: exit status 1 (got $rc)" test "$rc" -eq 1
     check "$mode $kind: error names mode, worker, cause: $(cat "$out.err")" \
         grep -q "^parbench: error: primes $mode .*: $want\$" "$out.err"
-    check "$mode $kind: over within timeout + 3 s ($(echo "$t1 - $t0" | bc) s)" \
-        test "$(echo "$t1 - $t0 < 5" | bc)" -eq 1
+    check "$mode $kind: over within timeout + 8 s ($(echo "$t1 - $t0" | bc) s)" \
+        test "$(echo "$t1 - $t0 < 10" | bc)" -eq 1
     local left; left=$(tagged)
     check "$mode $kind: no process left ($left)" test -z "$left"
     local j="$out/results.json"
@@ -84,7 +86,7 @@ done
 # The serial run is made long (many reps) and parbench is stopped to look.
 out="$TMP/keep"
 PB_TEST_TAG=$TAG PARBENCH_FAULT=crash:1:5 "$PARBENCH" run -q -k primes -m forkpool,shm,spawn,serial -w 2 \
-    --order sequential --bind none -r 400 --warmup 0 --set primes.hi=200000 --set primes.block=1000 \
+    --order sequential --schedule static --bind none -r 400 --warmup 0 --set primes.hi=200000 --set primes.block=1000 \
     -o "$out" >/dev/null 2>"$out.err" &
 pid=$!
 for _ in $(seq 500); do
@@ -133,7 +135,7 @@ check "malformed fault: one warning: $(cat "$out.err")" \
 # finished configuration kept, no process left.
 interrupt() {
     local sig=$1 code=$2 mode=$3 out="$TMP/sig-$1-$3" rc=0 t0 t1
-    PB_TEST_TAG=$TAG "$PARBENCH" run -q --order sequential -k primes -m serial,"$mode" -w 2 --bind none -r 100 \
+    PB_TEST_TAG=$TAG "$PARBENCH" run -q --order sequential -k primes -m serial,"$mode" -w 2 --bind none -r 400 \
         --warmup 0 --set primes.hi=300000 --set primes.block=1000 -o "$out" >/dev/null 2>"$out.err" &
     local pid=$!
     # The serial configuration first (up to 2 minutes: a sanitizer build on a
@@ -151,8 +153,10 @@ interrupt() {
     wait "$pid" || rc=$?
     t1=$(date +%s.%N)
     check "SIG$sig during $mode: exit status $code (got $rc)" test "$rc" -eq "$code"
-    check "SIG$sig during $mode: stopped within 1 s ($(echo "$t1 - $t0" | bc) s)" \
-        test "$(echo "$t1 - $t0 < 1" | bc)" -eq 1
+    # 400 runs take many seconds; stopping must not wait for them.  5 s, not
+    # less: a sanitizer build on a loaded machine is slow to exit.
+    check "SIG$sig during $mode: stopped within 5 s ($(echo "$t1 - $t0" | bc) s)" \
+        test "$(echo "$t1 - $t0 < 5" | bc)" -eq 1
     local left; left=$(tagged)
     check "SIG$sig during $mode: no process left ($left)" test -z "$left"
     check "SIG$sig during $mode: serial results kept" \

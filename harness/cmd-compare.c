@@ -193,7 +193,9 @@ static int write_out(const char *dir, const char *name, struct pb_tb *b)
     return rc;
 }
 
-/* Overlay charts per kernel of the first input; returns an exit status. */
+/* Overlay and ratio charts per kernel of the first input: plotted[k] says
+ * whether section k has its overlays, plotted[nsections + k] its ratio chart.
+ * Returns an exit status. */
 static int draw(const struct compare_opts *o, const struct pb_comparison *c, const char *outdir,
                 bool *plotted, char *why, size_t whylen, const char **no_plots)
 {
@@ -224,16 +226,17 @@ static int draw(const struct compare_opts *o, const struct pb_comparison *c, con
             pb_error("%s", err);
             return PB_EXIT_FAIL;
         }
+        plotted[k] = rc == 1;
         if (rc == 1)
             rc = pb_cmp_ratio_chart(c, k, &ch, plotdir, err, sizeof err);
         if (rc < 0) {
             pb_error("%s", err);
             return PB_EXIT_FAIL;
         }
-        plotted[k] = rc == 1;
+        plotted[c->in[0].ss.n + k] = rc == 1;
     }
     if (ch.off) {
-        for (size_t k = 0; k < c->in[0].ss.n; k++)
+        for (size_t k = 0; k < 2 * c->in[0].ss.n; k++)
             plotted[k] = false;
         snprintf(why, whylen, "%s", ch.why);
         *no_plots = why;
@@ -310,7 +313,7 @@ int pb_cmd_compare(int argc, char **argv)
         pb_error("%s", err);
         goto out;
     }
-    plotted = calloc(c.in[0].ss.n + 1, sizeof *plotted);
+    plotted = calloc(2 * c.in[0].ss.n + 1, sizeof *plotted);
     if (!plotted) {
         pb_error("out of memory");
         goto out;

@@ -17,10 +17,14 @@ set grid xtics ytics lc rgb '#e3e3e3' lw 1 dt 1
 set key outside below center horizontal Left reverse spacing 1.1 samplen 3 maxrows 5 font ',11'
 set datafile missing '-'
 # The CIs' extent, before any range is set (stats honours the ranges).
+# (A kernel no other input ran has no ratio at all: then the axis is 0.5 to 2.)
+ylo = 1; yhi = 1
 stats datafile using 4 nooutput
-ylo = STATS_min < 1 ? STATS_min : 1
+if (exists("STATS_min") && STATS_min == STATS_min) { ylo = STATS_min < 1 ? STATS_min : 1 }
+undefine STATS_*
 stats datafile using 5 nooutput
-yhi = STATS_max > 1 ? STATS_max : 1
+if (exists("STATS_max") && STATS_max == STATS_max) { yhi = STATS_max > 1 ? STATS_max : 1 }
+if (ylo == 1 && yhi == 1) { ylo = 0.5; yhi = 2 }
 set bars small
 
 set title sprintf("%s: median time over %s's\n(below 1: faster; bars: 95%% CI)", subject, baseline) offset 0,-0.3

@@ -200,16 +200,14 @@ static void warning_kind(const char *w, char *out)
 {
     size_t used = strlen(out);
     bool in_num = false;
-    for (; *w && used + 2 < PB_CMP_VALUE_MAX; w++) {
+    for (; *w && *w != ':' && used + 2 < PB_CMP_VALUE_MAX; w++) {
+        /* The kind is in the words before the colon; the rest explains it. */
         bool digit = (*w >= '0' && *w <= '9') || (in_num && *w == '.');
         if (digit && !in_num)
             out[used++] = '#';
         else if (!digit)
             out[used++] = *w;
         in_num = digit;
-        /* The kind is in the words before the colon; the rest explains it. */
-        if (*w == ':')
-            break;
     }
     out[used] = '\0';
 }
@@ -258,9 +256,10 @@ static void fill(enum field_id id, const struct pb_cmp_input *in, char *shown, c
             cat(shown, "%.0f / %.0f", y->packages, y->numa_nodes);
         break;
     case F_MEMORY:
-        /* One decimal of GiB: the kernel's reserve moves the last MB between boots. */
+        /* Compared in whole GiB: the kernel's reserve moves the last 100 MB between boots. */
         num_text(shown, y->memory_bytes / (1024.0 * 1024 * 1024), "%.1f GiB");
-        break;
+        num_text(key, round(y->memory_bytes / (1024.0 * 1024 * 1024)), "%.0f GiB");
+        return;
     case F_OS: cat(shown, "%s", y->os); break;
     case F_KERNEL: cat(shown, "%s", y->kernel); break;
     case F_HYPERVISOR:
@@ -331,9 +330,17 @@ static void fill(enum field_id id, const struct pb_cmp_input *in, char *shown, c
         break;
     case F_BUSY: if (pf->present) num_text(shown, pf->busy_cpus, "%.0f"); break;
     case F_QUOTA:
-        if (pf->present)
-            isfinite(pf->cpu_quota) ? num_text(shown, pf->cpu_quota, "%.3g CPUs")
+        /* A quota of every PU or more limits nothing: the same as none. */
+        if (!pf->present)
+            break;
+        if (isfinite(pf->cpu_quota) && pf->cpu_quota < y->pus) {
+            num_text(shown, pf->cpu_quota, "%.3g CPUs");
+        } else {
+            isfinite(pf->cpu_quota) ? num_text(shown, pf->cpu_quota, "%.3g CPUs (all)")
                                     : cat(shown, "none");
+            cat(key, "none");
+            return;
+        }
         break;
     case F_PF_WARNINGS: {
         if (!pf->present)
@@ -342,12 +349,13 @@ static void fill(enum field_id id, const struct pb_cmp_input *in, char *shown, c
         size_t n = 0;
         cJSON_ArrayForEach(e, pf->warnings) {
             if (cJSON_IsString(e)) {
+                cat(key, "%s", n ? "; " : "");
                 warning_kind(e->valuestring, key);
-                cat(key, "\n");
                 n++;
             }
         }
-        cat(shown, "%zu", n);
+        /* Shown with their kinds: two runs with 3 warnings each may have different ones. */
+        cat(shown, "%zu%s%s", n, n ? ": " : "", key);
         if (!n)
             cat(key, "none");
         return;

@@ -259,21 +259,23 @@ void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_com
             pair_table(d, c, &c->pairs[j], sec);
         if (plotted && plotted[k]) {
             static const char *const charts[] = {"ratio", "speedup", "throughput"};
-            char src[3][160], link[3][160];
-            const char *srcp[3], *linkp[3];
-            for (size_t i = 0; i < 3; i++) {
-                snprintf(src[i], sizeof src[i], "plots/%s-%s.%s", sec->slug, charts[i],
-                         kind == PB_DOC_HTML ? "svg" : "png");
-                snprintf(link[i], sizeof link[i], "plots/%s-%s.png", sec->slug, charts[i]);
-                srcp[i] = src[i];
-                linkp[i] = link[i];
-            }
-            const char *alt[] = {
+            static const char *const alts[] = {
                 "Median time ratio of each input to the first, per mode and workers, with 95% CIs "
                 "and each input's geometric mean",
                 "Speedup of every input versus workers (each over its own serial run)",
                 "Throughput of every input versus workers"};
-            pb_doc_figures(d, 3, srcp, linkp, alt);
+            char src[3][160], link[3][160];
+            const char *srcp[3], *linkp[3], *alt[3];
+            size_t nfig = 0;
+            for (size_t i = plotted[c->in[0].ss.n + k] ? 0 : 1; i < 3; i++, nfig++) {
+                snprintf(src[nfig], sizeof src[nfig], "plots/%s-%s.%s", sec->slug, charts[i],
+                         kind == PB_DOC_HTML ? "svg" : "png");
+                snprintf(link[nfig], sizeof link[nfig], "plots/%s-%s.png", sec->slug, charts[i]);
+                srcp[nfig] = src[nfig];
+                linkp[nfig] = link[nfig];
+                alt[nfig] = alts[i];
+            }
+            pb_doc_figures(d, nfig, srcp, linkp, alt);
         }
     }
     only_in_one(d, c);

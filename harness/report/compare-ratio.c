@@ -239,7 +239,14 @@ int pb_cmp_ratio_chart(const struct pb_comparison *c, size_t k, struct pb_charts
     }
     if (write_one(plotdir, vname, &vars, err, errlen) != 0)
         return -1;
-    if (ch->off || sec->nseries == 0)
+    /* No other input ran this kernel's configurations: no chart to show. */
+    bool any = false;
+    for (size_t i = 0; i + 1 < c->n && !any; i++)
+        for (size_t r = 0; r < c->pairs[i].nrows && !any; r++)
+            any = !isnan(c->pairs[i].rows[r].ratio) &&
+                  strcmp(c->pairs[i].rows[r].a->kernel, sec->kernel) == 0 &&
+                  strcmp(c->pairs[i].rows[r].a->params_text, sec->params_text) == 0;
+    if (ch->off || sec->nseries == 0 || !any)
         return 0;
     char out[96], e[PB_ERRLEN];
     snprintf(out, sizeof out, "%s-ratio", sec->slug);

@@ -62,8 +62,8 @@ void pb_compare_free(struct pb_comparison *c);
 /* The overlay plot set of base section k: every input's series of that kernel. */
 int pb_compare_plot_set(const struct pb_comparison *c, size_t k, struct pb_plot_set *ps);
 
-/* The document; plotted[k] says whether base section k has charts (the
- * overlays and the ratio chart). */
+/* The document; plotted[k] says whether base section k has its overlay
+ * charts, plotted[in[0].ss.n + k] whether it has its ratio chart. */
 void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_comparison *c,
                     const bool *plotted, const char *no_plots);
 /* The ratio table as CSV, one row per matched configuration and pair. */

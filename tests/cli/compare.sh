@@ -83,7 +83,8 @@ for row in "| machine | host | vm | epyc-box |" \
            "| revision | git revision | 8e19ba94e9c3-dirty | 0123abcd4567 |" \
            "| conditions | load average (1 min) | 5.58 | 0.05 |" \
            "| conditions | CPUs busy before the run | 2 | 0 |" \
-           "| conditions | pre-flight warnings | 4 | 0 |"; do
+           "| conditions | pre-flight warnings | 4: load average \\# over the last minute; \\# CPU(s) were more than half busy" \
+           "running under a hypervisor (KVM) | 0 |"; do
     check "what differs: $row" grep -qF -- "$row" d1/compare.md
 done
 check "what differs: the build is the same, so not listed" bash -c "! grep -q '^| build |' d1/compare.md"
@@ -138,6 +139,14 @@ if command -v gnuplot >/dev/null; then
     check "three inputs: ratio chart of 2 inputs x 2 modes" grep -qxF "nseries = 4" cmp4/plots/primes-ratio.gpvars
     check "three inputs: a dash per input in the ratio chart" grep -qxF "array sdash[4] = [1, 1, 2, 2]" cmp4/plots/primes-ratio.gpvars
     check "three inputs: ratio chart drawn" png_ok cmp4/plots/primes-ratio.png
+    # A kernel only the baseline ran: its overlays, no ratio chart, and no gnuplot failure.
+    jq '.results |= map(select(.kernel == "primes"))' run-b/results.json >tmp.json &&
+        mkdir -p only-primes && mv tmp.json only-primes/results.json
+    "$PARBENCH" compare -q run-a only-primes -o cmp5 2>/dev/null
+    check "kernel only in the baseline: no ratio chart for it, no failure" \
+        bash -c "png_ok() { [ -s \"\$1\" ]; }; png_ok cmp5/plots/primes-ratio.png && test ! -e cmp5/plots/factors-ratio.png &&
+                 png_ok cmp5/plots/factors-speedup.png && ! grep -q 'No charts' cmp5/compare.md &&
+                 ! grep -qF 'plots/factors-ratio' cmp5/compare.md"
 fi
 check "compare.html: tables scroll in their box" grep -qF "table{border-collapse:collapse;margin:10px 0 14px;font-size:14px;display:block;max-width:100%;overflow-x:auto}" cmp4/compare.html
 

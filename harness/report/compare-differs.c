@@ -97,6 +97,16 @@ __attribute__((format(printf, 2, 3))) static void cat(char *buf, const char *fmt
     va_end(ap);
 }
 
+/* A number as "%.0f", "?" when unknown (inside a value that has others). */
+static const char *int_or_q(double v, char *buf, size_t len)
+{
+    if (isfinite(v))
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "?");
+    return buf;
+}
+
 /* "1.5", "" when NAN. */
 static void num_text(char *buf, double v, const char *fmt)
 {
@@ -218,6 +228,7 @@ static void fill(enum field_id id, const struct pb_cmp_input *in, char *shown, c
     const struct pb_rf_method *m = &in->rf.method;
     const struct pb_rf_preflight *pf = &in->rf.preflight;
     const cJSON *sj = sys_json(in), *cpu = get(sj, "cpu");
+    char a[32], b[32];
     switch (id) {
     case F_HOST: cat(shown, "%s", y->host); break;
     case F_CPU_MODEL: cat(shown, "%s", y->cpu_model); break;
@@ -253,7 +264,8 @@ static void fill(enum field_id id, const struct pb_cmp_input *in, char *shown, c
     case F_CORES: cat(shown, "%.0f / %.0f", y->cores, y->pus); break;
     case F_PACKAGES:
         if (isfinite(y->packages) || isfinite(y->numa_nodes))
-            cat(shown, "%.0f / %.0f", y->packages, y->numa_nodes);
+            cat(shown, "%s / %s", int_or_q(y->packages, a, sizeof a),
+                int_or_q(y->numa_nodes, b, sizeof b));
         break;
     case F_MEMORY:
         /* Compared in whole GiB: the kernel's reserve moves the last 100 MB between boots. */
@@ -282,7 +294,7 @@ static void fill(enum field_id id, const struct pb_cmp_input *in, char *shown, c
         const cJSON *c = get(sj, "clocks");
         double base = jnum(c, "base_mhz"), max = jnum(c, "max_mhz");
         if (isfinite(base) || isfinite(max))
-            cat(shown, "%.0f / %.0f MHz", base, max);
+            cat(shown, "%s / %s MHz", int_or_q(base, a, sizeof a), int_or_q(max, b, sizeof b));
         break;
     }
     case F_COMPILER: cat(shown, "%s", y->compiler); break;
@@ -313,7 +325,8 @@ static void fill(enum field_id id, const struct pb_cmp_input *in, char *shown, c
         if (isfinite(m->fixed_reps))
             cat(shown, "fixed %.0f", m->fixed_reps);
         else if (isfinite(m->min_reps) || isfinite(m->max_reps))
-            cat(shown, "%.0f to %.0f", m->min_reps, m->max_reps);
+            cat(shown, "%s to %s", int_or_q(m->min_reps, a, sizeof a),
+                int_or_q(m->max_reps, b, sizeof b));
         break;
     case F_WARMUP: num_text(shown, m->warmup, "%.0f"); break;
     case F_TIME_CAP: num_text(shown, m->time_cap_s, "%g s"); break;

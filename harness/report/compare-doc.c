@@ -35,7 +35,7 @@ static const char *verdict(const struct pb_cmp_row *r, char *buf, size_t len)
                  !r->a->valid ? r->a->status : r->b->status,
                  (!r->a->valid ? r->a->error : r->b->error)[0] ? ": " : "",
                  !r->a->valid ? r->a->error : r->b->error);
-    else if (r->mwu.p < 0.05 && !(r->ratio_lo <= 1 && r->ratio_hi >= 1))
+    else if (pb_compare_real(r))
         snprintf(buf, len, "yes, %s", r->ratio > 1 ? "slower" : "faster");
     else if (r->mwu.p < 0.05)
         /* The rank test sees a shift the medians' uncertainty does not rule out as noise. */
@@ -89,7 +89,7 @@ static void summary(struct pb_doc *d, const struct pb_comparison *c)
 {
     static const char *const head[] = {"input / baseline", "configurations",
                                        "geometric mean [95% CI]", "range", "slower", "faster",
-                                       "within noise", "too few runs to tell"};
+                                       "no clear difference", "too few runs to tell"};
     pb_doc_table(d, 8, head, "lrlrrrrr");
     for (size_t k = 0; k + 1 < c->n; k++) {
         const struct pb_cmp_pair *p = &c->pairs[k];
@@ -101,7 +101,7 @@ static void summary(struct pb_doc *d, const struct pb_comparison *c)
             if (isnan(r->ratio))
                 continue;
             few += r->min_p >= 0.05;
-            bool real = r->mwu.p < 0.05 && !(r->ratio_lo <= 1 && r->ratio_hi >= 1);
+            bool real = pb_compare_real(r);
             slower += real && r->ratio > 1;
             faster += real && r->ratio < 1;
         }

@@ -21,6 +21,11 @@ static const char *base_name(const char *dir, char *buf, size_t len)
     return buf;
 }
 
+bool pb_compare_real(const struct pb_cmp_row *r)
+{
+    return r->b && !isnan(r->ratio) && r->mwu.p < 0.05 && !(r->ratio_lo <= 1 && r->ratio_hi >= 1);
+}
+
 void pb_compare_label(struct pb_cmp_input *in, size_t n)
 {
     bool same_host = false;
@@ -301,7 +306,7 @@ void pb_compare_csv(struct pb_tb *b, const struct pb_comparison *c)
 {
     pb_tb_puts(b, "kernel,params,mode,schedule,workers,label_a,label_b,median_a_s,median_b_s,"
                   "ratio,p_value,p_exact,significant,ci_overlap,status_a,status_b,ratio_ci_low,"
-                  "ratio_ci_high\n");
+                  "ratio_ci_high,real_difference\n");
     for (size_t k = 0; k + 1 < c->n; k++) {
         const struct pb_cmp_pair *p = &c->pairs[k];
         for (size_t i = 0; i < p->nrows; i++) {
@@ -335,7 +340,8 @@ void pb_compare_csv(struct pb_tb *b, const struct pb_comparison *c)
             csv_num(b, r->ratio_lo);
             pb_tb_puts(b, ",");
             csv_num(b, r->ratio_hi);
-            pb_tb_puts(b, "\n");
+            /* As the document says it: significant and the ratio's CI excludes 1. */
+            pb_tb_printf(b, ",%s\n", isnan(r->mwu.p) ? "" : pb_compare_real(r) ? "true" : "false");
         }
     }
 }

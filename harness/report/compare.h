@@ -49,6 +49,10 @@ struct pb_comparison {
     struct pb_cmp_pair *pairs;   /* n - 1 of them */
 };
 
+/* Whether a row's difference is real: Mann–Whitney p < 0.05 and the ratio's
+ * 95% CI (when known) excludes 1. */
+bool pb_compare_real(const struct pb_cmp_row *r);
+
 /* Labels for the inputs not labelled with --label (loaded by the caller). */
 void pb_compare_label(struct pb_cmp_input *in, size_t n);
 /* Refuse kernels run with different parameters unless `force`; -1 with err. */

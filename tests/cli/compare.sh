@@ -15,14 +15,18 @@ rc=0
 check "compare exits 0" test "$rc" -eq 0
 check "compare.md, compare.html, compare.csv written" test -s cmp/compare.md -a -s cmp/compare.html -a -s cmp/compare.csv
 csv=cmp/compare.csv
+# Fields are counted from the end (params may hold commas inside quotes):
+# back NAME is how far column NAME is from the last one, by the header.
+back() { head -1 $csv | tr , '\n' | awk -v n="$1" '{ c[NR] = $0 } END { for (i = 1; i <= NR; i++) if (c[i] == n) print NR - i }'; }
 check "one CSV row per configuration (9) + header" test "$(wc -l <$csv)" -eq 10
-check "same host: inputs labelled by directory" test "$(awk -F, 'NR==2 {print $(NF-12) "," $(NF-11)}' $csv)" = "run-a,run-b"
+LA=$(back label_a); LB=$(back label_b)
+check "same host: inputs labelled by directory" test "$(awk -F, -v a=$LA -v b=$LB 'NR==2 {print $(NF-a) "," $(NF-b)}' $csv)" = "run-a,run-b"
 
 # run-b = run-a with times x1.25 (primes threads 2), x0.8 (factors), x1 (the rest).
-# col_of KERNEL MODE WORKERS K: field NF-K of that row (fields counted from the
-# end: params may hold commas inside quotes); ratio_of: the ratio column.
-col_of() { grep "^$1," $csv | awk -F, -v m="$2" -v w="$3" -v k="$4" '$(NF-15)==m && $(NF-13)==w {print $(NF-k)}'; }
-ratio_of() { col_of "$1" "$2" "$3" 8; }
+M=$(back mode); W=$(back workers)
+# col_of KERNEL MODE WORKERS COLUMN: that row's value; ratio_of: the ratio.
+col_of() { grep "^$1," $csv | awk -F, -v m="$2" -v w="$3" -v k="$(back "$4")" -v M=$M -v W=$W '$(NF-M)==m && $(NF-W)==w {print $(NF-k)}'; }
+ratio_of() { col_of "$1" "$2" "$3" ratio; }
 near() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a - b < 1e-6 && b - a < 1e-6) }'; }
 check "primes threads 2: ratio 1.25" near "$(ratio_of primes threads 2)" 1.25
 check "primes threads 1: ratio 1" near "$(ratio_of primes threads 1)" 1
@@ -32,9 +36,9 @@ for m in "serial 1" "threads 1" "threads 2"; do
 done
 check "blur threads 2: ratio 1" near "$(ratio_of blur threads 2)" 1
 check "identical samples: p = 1, not significant" \
-    test "$(grep '^blur,' $csv | awk -F, '$(NF-15)=="serial" {print $(NF-7) "," $(NF-5)}')" = "1,false"
+    test "$(col_of blur serial 1 p_value),$(col_of blur serial 1 significant),$(col_of blur serial 1 real_difference)" = "1,false,false"
 # The ratio's CI: around the ratio, from the medians' CIs (both scaled by 0.8 for factors).
-lo=$(col_of factors threads 2 1); hi=$(col_of factors threads 2 0)
+lo=$(col_of factors threads 2 ratio_ci_low); hi=$(col_of factors threads 2 ratio_ci_high)
 check "factors threads 2: ratio CI [$lo, $hi] holds 0.8" awk -v l="$lo" -v h="$hi" 'BEGIN { exit !(l < 0.8 && 0.8 < h && l > 0) }'
 check "the ratio with its CI in the table" grep -qE "\| 0\.800 \(-20\.0%\) \\\[[0-9.]+, [0-9.]+\\\] \|" cmp/compare.md
 # Geometric mean of 1, 1, 1.25, 0.8 x3, 1 x3 = exp((ln 1.25 + 3 ln 0.8) / 9) = 0.952.
@@ -114,7 +118,7 @@ check "--varies naming what does not differ: a note" grep -qF -- "--varies names
 
 # --label names inputs, in command-line order with the plain ones; the first is the baseline.
 "$PARBENCH" compare -q --label base=run-a --label new=run-b -o l1 2>/dev/null
-check "--label: names in the CSV" test "$(awk -F, 'NR==2 {print $(NF-12) "," $(NF-11)}' l1/compare.csv)" = "base,new"
+check "--label: names in the CSV" test "$(awk -F, -v a=$LA -v b=$LB 'NR==2 {print $(NF-a) "," $(NF-b)}' l1/compare.csv)" = "base,new"
 check "--label: names in the table heading" grep -qF "| median base | median new | new / base" l1/compare.md
 "$PARBENCH" compare -q run-b --label A=run-a -o l2 2>/dev/null
 check "--label after a plain input: run-b stays the baseline" grep -qF "| median run-b | median A |" l2/compare.md

@@ -260,8 +260,8 @@ void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_com
         if (plotted && plotted[k]) {
             static const char *const charts[] = {"ratio", "speedup", "throughput"};
             static const char *const alts[] = {
-                "Median time ratio of each input to the first, per mode and workers, with 95% CIs "
-                "and each input's geometric mean",
+                ("Median time ratio of each input to the first, per mode and workers, with 95% CIs "
+                 "and each input's geometric mean"),
                 "Speedup of every input versus workers (each over its own serial run)",
                 "Throughput of every input versus workers"};
             char src[3][160], link[3][160];

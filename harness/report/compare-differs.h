@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "doc.h"
 
 struct pb_cmp_input;
 
@@ -52,14 +51,5 @@ int pb_cmp_differs_build(const struct pb_cmp_input *in, size_t n, struct pb_cmp_
 void pb_cmp_differs_free(struct pb_cmp_differs *d);
 /* Input i's shown value of field f. */
 const char *pb_cmp_value(const struct pb_cmp_differs *d, size_t f, size_t i);
-
-/* The warning at the top: inputs differing beyond `varies` (or a note that
- * they differ only there).  Also the one stderr line, when `log`. */
-void pb_cmp_differs_warning(struct pb_doc *doc, const struct pb_cmp_differs *d, unsigned varies,
-                            bool varies_given);
-/* The "What differs" section: the table of differing fields, the list of
- * fields alike, and each input's pre-flight warnings. */
-void pb_cmp_differs_doc(struct pb_doc *doc, const struct pb_cmp_differs *d,
-                        const struct pb_cmp_input *in, size_t n);
 
 #endif

@@ -13,6 +13,132 @@
 #include "fmtnum.h"
 #include "report.h"
 
+/* ---- what differs ------------------------------------------------------------ */
+
+/* "machine (host, CPU model); revision (git revision)": the differing fields of
+ * the aspects in mask. */
+static void field_names(const struct pb_cmp_differs *d, unsigned mask, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned a = 0; a < PB_CMP_NASPECTS; a++) {
+        if (!((mask >> a) & 1u))
+            continue;
+        int w = snprintf(buf + used, used < len ? len - used : 0, "%s%s (", used ? "; " : "",
+                         pb_cmp_aspect_name((enum pb_cmp_aspect)a));
+        used += w > 0 ? (size_t)w : 0;
+        bool first = true;
+        for (size_t f = 0; f < d->nf; f++) {
+            if (d->f[f].aspect != a || !d->f[f].differs)
+                continue;
+            w = snprintf(buf + used, used < len ? len - used : 0, "%s%s", first ? "" : ", ",
+                         d->f[f].name);
+            used += w > 0 ? (size_t)w : 0;
+            first = false;
+        }
+        w = snprintf(buf + used, used < len ? len - used : 0, ")");
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* The warning at the top: the inputs differ beyond what --varies names (or a
+ * note that they differ only there, or not at all). */
+static void differs_warning(struct pb_doc *doc, const struct pb_cmp_differs *d, unsigned varies,
+                            bool varies_given)
+{
+    unsigned extra = d->mask & ~varies, unused = varies & ~d->mask;
+    char what[1200], names[120];
+    if (extra) {
+        field_names(d, extra, what, sizeof what);
+        pb_cmp_aspects_text(varies, names, sizeof names);
+        pb_doc_para(doc, "warn",
+                    "Not a like-for-like comparison: the inputs differ in %s%s%s. Every ratio "
+                    "below measures all of these differences at once; see \"What differs\" "
+                    "before reading any of them as the effect of one.%s",
+                    what, varies_given ? ", beyond the " : "",
+                    varies_given ? names : "",
+                    varies_given ? "" : " Name what you meant to vary with --varies "
+                                        "(e.g. --varies machine) and the rest should be equal.");
+    } else if (d->mask) {
+        pb_cmp_aspects_text(d->mask, names, sizeof names);
+        pb_doc_para(doc, "note", "The inputs differ only in what --varies names: %s.", names);
+    } else {
+        pb_doc_para(doc, "note", "The inputs agree in machine, build, revision, parameters, "
+                                 "method and pre-flight conditions as far as their results files "
+                                 "record them.");
+    }
+    if (unused) {
+        pb_cmp_aspects_text(unused, names, sizeof names);
+        pb_doc_para(doc, "note", "--varies names %s, but the inputs record the same there.", names);
+    }
+}
+
+/* The "What differs" section: the table of differing fields (a column per
+ * input), the fields alike, and each input's pre-flight warnings. */
+static void differs_doc(struct pb_doc *doc, const struct pb_cmp_differs *d,
+                        const struct pb_cmp_input *in, size_t n)
+{
+    pb_doc_heading(doc, 2, "differs", "What differs");
+    size_t ndiff = 0;
+    for (size_t f = 0; f < d->nf; f++)
+        ndiff += d->f[f].differs;
+    if (ndiff) {
+        size_t ncols = 2 + n;
+        const char **head = calloc(ncols, sizeof *head);
+        const char **cells = calloc(ncols, sizeof *cells);
+        char *align = calloc(ncols + 1, 1);
+        if (!head || !cells || !align) {
+            doc->out.oom = true;
+        } else {
+            head[0] = "aspect";
+            head[1] = "field";
+            memset(align, 'l', ncols);
+            for (size_t i = 0; i < n; i++)
+                head[2 + i] = in[i].label;
+            pb_doc_table(doc, ncols, head, align);
+            for (size_t f = 0; f < d->nf; f++) {
+                if (!d->f[f].differs)
+                    continue;
+                cells[0] = pb_cmp_aspect_name(d->f[f].aspect);
+                cells[1] = d->f[f].name;
+                for (size_t i = 0; i < n; i++)
+                    cells[2 + i] = pb_cmp_value(d, f, i);
+                pb_doc_row(doc, false, cells);
+            }
+            pb_doc_table_end(doc);
+        }
+        free(head);
+        free(cells);
+        free(align);
+    } else {
+        pb_doc_para(doc, NULL, "Nothing that the results files record differs between the inputs.");
+    }
+    struct pb_tb same = {0};
+    for (size_t f = 0; f < d->nf; f++)
+        if (!d->f[f].differs)
+            pb_tb_printf(&same, "%s%s", same.len ? ", " : "", d->f[f].name);
+    if (same.len)
+        pb_doc_para(doc, "note", "The same in every input: %s.", pb_tb_str(&same));
+    pb_tb_free(&same);
+    pb_doc_heading(doc, 3, "preflight", "Pre-flight warnings of each input");
+    for (size_t i = 0; i < n; i++) {
+        const struct pb_rf_preflight *pf = &in[i].rf.preflight;
+        size_t nw = 0;
+        const cJSON *e;
+        const cJSON *list = pf->present ? pf->warnings : NULL;
+        cJSON_ArrayForEach(e, list) {
+            if (cJSON_IsString(e)) {
+                pb_doc_item(doc, "%s: %s", in[i].label, e->valuestring);
+                nw++;
+            }
+        }
+        if (!pf->present)
+            pb_doc_item(doc, "%s: no pre-flight recorded (older results file)", in[i].label);
+        else if (!nw)
+            pb_doc_item(doc, "%s: none", in[i].label);
+    }
+}
+
 /* "0.012", "<0.001", or "–". */
 static const char *p_text(double p, char *buf, size_t len)
 {
@@ -225,7 +351,7 @@ void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_com
     pb_doc_heading(d, 1, "top", pb_tb_str(&t));
     pb_tb_free(&t);
     /* First what the reader must know before believing any ratio. */
-    pb_cmp_differs_warning(d, &c->differs, c->varies, c->varies_given);
+    differs_warning(d, &c->differs, c->varies, c->varies_given);
     pb_doc_para(d, NULL,
                 "Ratios divide each input's median wall time per run by the first input's (%s) "
                 "for the same kernel, parameters, mode, workers and schedule: above 1 the other "
@@ -245,7 +371,7 @@ void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_com
         pb_doc_para(d, "warn", "No charts: %s", no_plots);
     pb_doc_heading(d, 2, "inputs", "Inputs");
     inputs_table(d, c);
-    pb_cmp_differs_doc(d, &c->differs, c->in, c->n);
+    differs_doc(d, &c->differs, c->in, c->n);
     pb_doc_heading(d, 2, "summary", "Summary");
     summary(d, c);
     for (size_t k = 0; k < c->in[0].ss.n; k++) {

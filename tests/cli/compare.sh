@@ -152,7 +152,7 @@ if command -v gnuplot >/dev/null; then
                  png_ok cmp5/plots/factors-speedup.png && ! grep -q 'No charts' cmp5/compare.md &&
                  ! grep -qF 'plots/factors-ratio' cmp5/compare.md"
 fi
-check "compare.html: tables scroll in their box" grep -qF "table{border-collapse:collapse;margin:10px 0 14px;font-size:14px;display:block;max-width:100%;overflow-x:auto}" cmp4/compare.html
+check "compare.html: tables scroll in their box" grep -qE "table\{[^}]*overflow-x:auto" cmp4/compare.html
 
 # Different parameters for one kernel: refused without --force.
 mkdir -p run-c

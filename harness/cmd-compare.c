@@ -1,6 +1,7 @@
 /* parbench compare A B [C ...]: ratio tables, significance tests and overlay
  * charts of results directories, written to a new directory. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,32 @@ static int draw(const struct compare_opts *o, const struct pb_comparison *c, con
     return PB_EXIT_OK;
 }
 
+/* The summary on the terminal: per input, its geometric mean over the
+ * baseline with the CI, and how many differences are real. */
+static void print_summary(const struct pb_comparison *c)
+{
+    for (size_t k = 0; k + 1 < c->n; k++) {
+        const struct pb_cmp_pair *p = &c->pairs[k];
+        struct pb_cmp_geomean g;
+        pb_cmp_geomean(p, NULL, NULL, &g);
+        size_t slower = 0, faster = 0;
+        for (size_t i = 0; i < p->nrows; i++)
+            if (pb_compare_real(&p->rows[i]))
+                p->rows[i].ratio > 1 ? slower++ : faster++;
+        printf("%s / %s: %zu configuration%s", c->in[p->other].label, c->in[0].label, g.n,
+               g.n == 1 ? "" : "s");
+        if (!g.n) {
+            printf(" valid in both\n");
+            continue;
+        }
+        printf(", geometric mean %.3f", g.gm);
+        if (!isnan(g.lo))
+            printf(" [%.3f, %.3f]", g.lo, g.hi);
+        printf(" (%.3f to %.3f); real differences: %zu slower, %zu faster\n", g.min, g.max, slower,
+               faster);
+    }
+}
+
 int pb_cmd_compare(int argc, char **argv)
 {
     struct compare_opts o;
@@ -333,8 +360,10 @@ int pb_cmd_compare(int argc, char **argv)
         pb_compare_csv(&csv, &c);
         rc = write_out(outdir, "compare.csv", &csv);
     }
-    if (rc == PB_EXIT_OK && !o.quiet)
+    if (rc == PB_EXIT_OK && !o.quiet) {
+        print_summary(&c);
         printf("compare: %s/compare.html, compare.md and compare.csv\n", outdir);
+    }
 out:
     free(plotted);
     pb_compare_free(&c);

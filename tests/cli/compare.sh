@@ -117,7 +117,9 @@ check "--varies naming everything: a note says so" \
 check "--varies naming what does not differ: a note" grep -qF -- "--varies names build, but the inputs record the same there." d4/compare.md
 
 # --label names inputs, in command-line order with the plain ones; the first is the baseline.
-"$PARBENCH" compare -q --label base=run-a --label new=run-b -o l1 2>/dev/null
+"$PARBENCH" compare --label base=run-a --label new=run-b -o l1 >out 2>/dev/null
+check "summary on stdout: geometric mean with its CI" \
+    grep -qE "^new / base: 9 configurations, geometric mean 0\.952 \[[0-9.]+, [0-9.]+\] \(0\.800 to 1\.250\); real differences: 0 slower, 0 faster$" out
 check "--label: names in the CSV" test "$(awk -F, -v a=$LA -v b=$LB 'NR==2 {print $(NF-a) "," $(NF-b)}' l1/compare.csv)" = "base,new"
 check "--label: names in the table heading" grep -qF "| median base | median new | new / base" l1/compare.md
 "$PARBENCH" compare -q run-b --label A=run-a -o l2 2>/dev/null

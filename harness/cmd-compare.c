@@ -40,7 +40,7 @@ static void usage(FILE *f)
             "      --force          compare kernels that ran with different parameters\n"
             "      --plots DIR      the gnuplot scripts (default: installed ones, or the source tree's)\n"
             "      --no-plots       no charts\n"
-            "  -q, --quiet          no progress lines\n"
+            "  -q, --quiet          no progress or summary lines (warnings stay)\n"
             "\n"
             "exit status: 0 written, 1 a file could not be written, 2 bad command line,\n"
             "an invalid results file, or kernels with different parameters without --force.\n");

@@ -40,13 +40,15 @@ void pb_compare_label(struct pb_cmp_input *in, size_t n)
         else
             snprintf(in[i].label, sizeof in[i].label, "%s", in[i].rf.sys.host);
     }
-    /* Still equal (two dirs of one name): number them. */
+    /* Still equal (two dirs of one name, or a name --label also gave): number
+     * the one the user did not name. */
     for (size_t i = 1; i < n; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(in[i].label, in[j].label) == 0) {
-                char tmp[sizeof in[i].label];
-                snprintf(tmp, sizeof tmp, "%.100s #%zu", in[i].label, i + 1);
-                memcpy(in[i].label, tmp, sizeof tmp);
+                size_t k = in[i].labelled ? j : i;
+                char tmp[sizeof in[k].label];
+                snprintf(tmp, sizeof tmp, "%.100s #%zu", in[k].label, k + 1);
+                memcpy(in[k].label, tmp, sizeof tmp);
                 break;
             }
 }

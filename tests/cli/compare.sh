@@ -122,6 +122,8 @@ check "summary on stdout: geometric mean with its CI" \
     grep -qE "^new / base: 9 configurations, geometric mean 0\.952 \[[0-9.]+, [0-9.]+\] \(0\.800 to 1\.250\); real differences: 0 slower, 0 faster$" out
 check "--label: names in the CSV" test "$(awk -F, -v a=$LA -v b=$LB 'NR==2 {print $(NF-a) "," $(NF-b)}' l1/compare.csv)" = "base,new"
 check "--label: names in the table heading" grep -qF "| median base | median new | new / base" l1/compare.md
+"$PARBENCH" compare -q run-a --label run-a=run-b -o l4 2>/dev/null
+check "--label taking a directory's name: the unnamed input is numbered" grep -qF "| median run-a \\#1 | median run-a |" l4/compare.md
 "$PARBENCH" compare -q run-b --label A=run-a -o l2 2>/dev/null
 check "--label after a plain input: run-b stays the baseline" grep -qF "| median run-b | median A |" l2/compare.md
 check "--label: the name heads the what-differs table" \

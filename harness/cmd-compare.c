@@ -1,5 +1,7 @@
-/* parbench compare A B [C ...]: ratio tables, significance tests and overlay
- * charts of results directories, written to a new directory. */
+/* parbench compare A B [C ...]: what differs between results directories,
+ * ratio tables with CIs and significance tests, ratio and overlay charts,
+ * written to a new directory; the options (--label, --varies) and the summary
+ * on the terminal. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>

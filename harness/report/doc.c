@@ -13,7 +13,9 @@ static const char css[] =
     "h1{font-size:1.6em;border-bottom:3px solid #2b6cb0;padding-bottom:6px}\n"
     "h2{font-size:1.3em;margin-top:2.2em;border-bottom:1px solid #d0d7de;padding-bottom:4px}\n"
     "h3{font-size:1.08em;margin-top:1.6em}\n"
-    "table{border-collapse:collapse;margin:10px 0 14px;font-size:14px}\n"
+    /* A table wider than the page scrolls inside its own box (compare's many columns). */
+    "table{border-collapse:collapse;margin:10px 0 14px;font-size:14px;display:block;"
+    "max-width:100%;overflow-x:auto}\n"
     "th,td{border:1px solid #d0d7de;padding:3px 9px;vertical-align:top}\n"
     "th{background:#eef2f6;text-align:left;white-space:nowrap}\n"
     ".r{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"

@@ -17,8 +17,8 @@ multi(i) = !ssingle[i]
 
 plot NaN with lines lc rgb refcol dt 2 lw 1.5 title 'perfect balance (1.0)', \
      for [i=1:nseries] datafile index (i - 1) using (multi(i) ? xd($1, i) : NaN):10 with linespoints \
-         lc rgb col(i) dt sdash[i] pt ptype(i) ps 1.3 lw 2.2 title (multi(i) ? stitle[i] : ''), \
+         lc rgb col(i) dt sdash[i] pt ptype(i) ps psz(1.3) lw 2.2 title (multi(i) ? stitle[i] : ''), \
      for [i=1:nseries] datafile index (i - 1) using (ssingle[i] ? $1 : NaN):10 with points \
-         lc rgb col(i) pt ptype(i) ps 2.2 title (ssingle[i] ? stitle[i] : ''), \
+         lc rgb col(i) pt ptype(i) ps psz(2.2) title (ssingle[i] ? stitle[i] : ''), \
      (x >= 1 && x <= maxw ? 1 : 1/0) with lines lc rgb refcol dt 2 lw 1.5 notitle
 load dir.'finish.gp'

@@ -37,16 +37,16 @@ multi(i) = !ssingle[i]
 # drawing order: the modes, their fits, the baseline, then the ideal over everything.
 if (idealdiffers) { set label 1 idealnote at graph 0.02, graph 0.97 left front font ',10' tc rgb '#555555' }
 plot NaN with lines lc rgb refcol dt 2 lw 1.5 \
-         title (idealdiffers ? 'p× (speedup = workers)' : 'ideal (speedup = workers)'), \
-     NaN with lines lc rgb refcol dt 1 lw 1.5 title (idealdiffers ? 'ideal (what the machine gives)' : ''), \
+         title (idealdiffers ? 'p×' : 'ideal (p×)'), \
+     NaN with lines lc rgb refcol dt 1 lw 1.5 title (idealdiffers ? 'ideal (capacity)' : ''), \
      for [i=1:nseries] datafile index (i - 1) using (multi(i) ? xd($1, i) : NaN):5:6:7 with yerrorlines \
-         lc rgb col(i) dt sdash[i] pt ptype(i) ps 1.3 lw 2.2 title (multi(i) ? sfit[i] : ''), \
+         lc rgb col(i) dt sdash[i] pt ptype(i) ps psz(1.3) lw 2.2 title (multi(i) ? sfit[i] : ''), \
      for [i=1:nseries] (has_fit(i) && inside(x) ? amdahl(x, i) : 1/0) with lines \
          lc rgb col(i) dt 3 lw 1.5 notitle, \
      (nfits > 0 ? NaN : NaN) with lines lc rgb '#777777' dt 3 lw 1.5 \
-         title (nfits > 0 ? 'Amdahl fit, f = serial fraction (dotted)' : ''), \
+         title (nfits > 0 ? 'Amdahl fit (dotted)' : ''), \
      for [i=1:nseries] datafile index (i - 1) using (ssingle[i] ? $1 : NaN):5 with points \
-         lc rgb col(i) pt ptype(i) ps 2.2 title (ssingle[i] ? stitle[i] : ''), \
+         lc rgb col(i) pt ptype(i) ps psz(2.2) title (ssingle[i] ? stitle[i] : ''), \
      (inside(x) ? x : 1/0) with lines lc rgb refcol dt 2 lw 1.5 notitle, \
      sidealy using (sidealx[$1]):(idealdiffers ? $2 : 1/0) with lines lc rgb refcol dt 1 lw 1.5 notitle
 load dir.'finish.gp'

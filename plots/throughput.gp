@@ -16,7 +16,7 @@ set offsets 0, 0, graph 0.06, 0
 multi(i) = !ssingle[i]
 
 plot for [i=1:nseries] datafile index (i - 1) using (multi(i) ? xd($1, i) : NaN):($9 / thrscale) \
-         with linespoints lc rgb col(i) dt sdash[i] pt ptype(i) ps 1.3 lw 2.2 title (multi(i) ? stitle[i] : ''), \
+         with linespoints lc rgb col(i) dt sdash[i] pt ptype(i) ps psz(1.3) lw 2.2 title (multi(i) ? stitle[i] : ''), \
      for [i=1:nseries] datafile index (i - 1) using (ssingle[i] ? $1 : NaN):($9 / thrscale) with points \
-         lc rgb col(i) pt ptype(i) ps 2.2 title (ssingle[i] ? stitle[i] : '')
+         lc rgb col(i) pt ptype(i) ps psz(2.2) title (ssingle[i] ? stitle[i] : '')
 load dir.'finish.gp'

@@ -19,7 +19,7 @@ set border 3 lw 1.2
 set tics nomirror out
 set grid xtics ytics lc rgb '#e3e3e3' lw 1 dt 1
 # The legend goes under the chart, never over the data; gnuplot reserves its rows below the x label.
-set key outside below center horizontal Left reverse spacing 1.0 samplen 2 width -1 maxrows 4 font ',12'
+set key outside below center horizontal Left reverse spacing 1.0 samplen 2 width -1 height 0.6 maxrows 4 font ',12'
 set title offset 0,-0.3
 set datafile missing '-'
 set bars small

@@ -32,6 +32,8 @@ plot 0 with lines lc rgb refcol dt 2 lw 1.5 title 'median of each configuration'
      for [i=1:nseries] NaN with points lc rgb col(i) pt ptype(i) ps psz(1.1) title stitle[i], \
      runsfile using 1:($7 > 0.5 ? NaN : $2):5:4 with points pt variable lc rgb variable ps psz(0.8) notitle, \
      runsfile using 1:($7 > 0.5 ? $2 : NaN):5:4 with points pt variable lc rgb variable ps psz(1.2) notitle, \
-     runsfile using 1:($7 > 1.5 ? $2 : NaN):(sprintf('%+.0f%%', $8)) with labels left offset 0.8, 0 \
-         font ',10' tc rgb '#333333' notitle
+     runsfile using 1:($7 > 1.5 && $1 < runsxmax - 4 ? $2 : NaN):(sprintf('%+.0f%%', $8)) \
+         with labels left offset 0.8, 0 font ',10' tc rgb '#333333' notitle, \
+     runsfile using 1:($7 > 1.5 && $1 >= runsxmax - 4 ? $2 : NaN):(sprintf('%+.0f%%', $8)) \
+         with labels right offset -0.8, 0 font ',10' tc rgb '#333333' notitle
 load dir.'finish.gp'

@@ -9,9 +9,16 @@ load dir.'common.gp'
 load dir.'workerticks.gp'
 
 set title sprintf("%s: throughput versus workers\n%s", subject, machine)
-set ylabel sprintf('throughput (%s%s per second, higher is better)', thrwords, unit)
-set yrange [0:*]
-set offsets 0, 0, graph 0.06, 0
+if (xlog) {
+    # Log-log as the speedup chart: 1 ... 8 workers as readable as 64 ... 128.
+    set ylabel sprintf('throughput (%s%s per second, log scale)', thrwords, unit)
+    set logscale y 2
+    set format y '%g'
+} else {
+    set ylabel sprintf('throughput (%s%s per second, higher is better)', thrwords, unit)
+    set yrange [0:*]
+    set offsets 0, 0, graph 0.06, 0
+}
 
 multi(i) = !ssingle[i]
 

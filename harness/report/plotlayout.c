@@ -74,7 +74,11 @@ static void write_fits(struct pb_tb *b, const struct pb_plot_set *ps)
         double f = s->amdahl_f;
         if (f >= -0.05 && f < 1) {
             nfit++;
-            snprintf(t, sizeof t, "%s (f=%.3f%s)", s->title, f, s->amdahl_clamped ? ", fit < 0" : "");
+            /* A negative fit (super-linear, or noise) is drawn as f = 0 and says so. */
+            if (s->amdahl_clamped)
+                snprintf(t, sizeof t, "%s (f<0)", s->title);
+            else
+                snprintf(t, sizeof t, "%s (f=%.3f)", s->title, f);
         } else {
             snprintf(t, sizeof t, "%s", s->title);
         }

@@ -120,6 +120,18 @@ check "headline: blur threads (1 and 2 workers) has no Amdahl fit" \
 check "headline: params not from this build's presets are listed" \
     test "$(var headline/plots/primes.gpvars subject)" = "'primes (n=1000)'"
 
+check "headline: blur shm's negative fit is flagged, not printed as a number" \
+    test "$(arr headline/plots/blur.gpvars sfit | grep '^shm')" = 'shm (f<0)'
+# Two worker counts everywhere (run-a): no Amdahl curve, no Amdahl legend entry.
+cp -r "$FX/run-a" .
+"$PARBENCH" report -q run-a >out 2>err || true
+for k in primes factors blur; do
+    check "run-a $k: no Amdahl fit from 2 worker counts" test "$(var run-a/plots/$k.gpvars nfits)" = 0
+    if command -v gnuplot >/dev/null; then
+        check "run-a $k: no Amdahl legend entry" bash -c "! grep -q 'Amdahl' run-a/plots/$k-speedup.svg"
+    fi
+done
+
 # A kernel this build does not know: its non-empty parameters, cut short; empty ones left out.
 jq '.results |= map(if .kernel == "blur" then .kernel = "oldblur" else . end)' e/results.json >old.json && mkdir old && mv old.json old/results.json
 "$PARBENCH" report -q --no-plots old >out 2>err || true

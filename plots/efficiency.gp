@@ -20,7 +20,7 @@ multi(i) = !ssingle[i]
 # (a CPU quota, slower CPU kinds), that ideal speedup / workers, solid.
 if (idealdiffers) { set label 1 idealnote at graph 0.02, graph 0.04 left front font ',10' tc rgb '#555555' }
 plot NaN with lines lc rgb refcol dt 2 lw 1.5 title (idealdiffers ? 'p× (100 %)' : 'ideal (100 %)'), \
-     NaN with lines lc rgb refcol dt 1 lw 1.5 title (idealdiffers ? 'ideal (capacity)' : ''), \
+     NaN with lines lc rgb refcol dt 1 lw 1.5 title (idealdiffers ? 'ideal (machine limit)' : ''), \
      for [i=1:nseries] datafile index (i - 1) using (multi(i) ? xd($1, i) : NaN):8:(100 * $6 / $1):(100 * $7 / $1) \
          with yerrorlines lc rgb col(i) dt sdash[i] pt ptype(i) ps psz(1.3) lw 2.2 title (multi(i) ? stitle[i] : ''), \
      for [i=1:nseries] datafile index (i - 1) using (ssingle[i] ? $1 : NaN):8 with points \

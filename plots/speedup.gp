@@ -38,7 +38,7 @@ multi(i) = !ssingle[i]
 if (idealdiffers) { set label 1 idealnote at graph 0.02, graph 0.97 left front font ',10' tc rgb '#555555' }
 plot NaN with lines lc rgb refcol dt 2 lw 1.5 \
          title (idealdiffers ? 'p×' : 'ideal (p×)'), \
-     NaN with lines lc rgb refcol dt 1 lw 1.5 title (idealdiffers ? 'ideal (capacity)' : ''), \
+     NaN with lines lc rgb refcol dt 1 lw 1.5 title (idealdiffers ? 'ideal (machine limit)' : ''), \
      for [i=1:nseries] datafile index (i - 1) using (multi(i) ? xd($1, i) : NaN):5:6:7 with yerrorlines \
          lc rgb col(i) dt sdash[i] pt ptype(i) ps psz(1.3) lw 2.2 title (multi(i) ? sfit[i] : ''), \
      for [i=1:nseries] (has_fit(i) && inside(x) ? amdahl(x, i) : 1/0) with lines \

@@ -16,8 +16,9 @@ set title sprintf("%s: every timed run\n%s", subject, machine)
 set xlabel 'workers (a strip per mode, in the legend''s colours)'
 set ylabel 'run time versus its median (%)'
 set xrange [-1 : runsxmax + 1]
-# +-runsylim % holds nearly every run; the few beyond sit at the edge, their value beside them.
-set yrange [-runsylim * 1.08 : runsylim * 1.08]
+# runsymin ... runsymax (at most +-runsylim %) holds nearly every run; the few beyond sit
+# at the edge, their value beside them.
+set yrange [runsymin : runsymax]
 set format y '%+g%%'
 set grid noxtics ytics
 set xtics () scale 0

@@ -195,7 +195,7 @@ void pb_plot_write_runs(struct pb_tb *runs, struct pb_tb *vars, const struct pb_
                      "worker count, a slot per series\n");
     pb_tb_puts(runs, "# x deviation_pct(clipped to the axis) time_s color(0xrrggbb) pointtype "
                      "series clipped(1; 2: the farthest of its strip) deviation_pct\n");
-    double lim = runs_limit(ps);
+    double lim = runs_limit(ps), lo = 0, hi = 0;
     struct pb_tb gx = {0}, gn = {0}, gsep = {0};
     size_t ng = 0, nruns = 0;
     double x0 = 0;
@@ -220,6 +220,8 @@ void pb_plot_write_runs(struct pb_tb *runs, struct pb_tb *vars, const struct pb_
                  * so equal times stay apart and the picture does not change between renders. */
                 double jitter = (fmod((double)r * 0.618034, 1.0) - 0.5) * 0.6;
                 double dev = 100 * (p->times[r] / p->median_s - 1);
+                lo = fmin(lo, fmax(-lim, dev));
+                hi = fmax(hi, fmin(lim, dev));
                 pb_tb_printf(runs, "%.4f ", x0 + (double)slot + jitter);
                 num(runs, fmax(-lim, fmin(lim, dev)));
                 pb_tb_puts(runs, " ");
@@ -247,6 +249,14 @@ void pb_plot_write_runs(struct pb_tb *runs, struct pb_tb *vars, const struct pb_
     pb_tb_printf(vars, "runsfile = '%s-runs.dat'\nnruns = %zu\nngroups = %zu\nrunsylim = ", ps->name,
                  nruns, ng);
     num(vars, lim);
+    /* The axis: what the runs reach (a run is never more than 100 % faster than
+     * its median), with a margin, and at least +-1 % so a quiet machine's strips
+     * are not magnified into noise. */
+    double pad = 0.08 * (hi - lo);
+    pb_tb_puts(vars, "\nrunsymin = ");
+    num(vars, fmin(-1, lo - pad));
+    pb_tb_puts(vars, "\nrunsymax = ");
+    num(vars, fmax(1, hi + pad));
     pb_tb_printf(vars, "\narray gx[%zu] = [%s]\narray gn[%zu] = [%s]\n", ng ? ng : 1,
                  ng ? pb_tb_str(&gx) : "0", ng ? ng : 1, ng ? pb_tb_str(&gn) : "0");
     pb_tb_printf(vars, "nsep = %zu\narray gsep[%zu] = [%s]\nrunsxmax = %.2f\n", ng > 1 ? ng - 1 : 0,

@@ -11,10 +11,14 @@ load dir.'workerticks.gp'
 
 set title sprintf("%s: load imbalance versus workers\n%s", subject, machine)
 set ylabel 'imbalance (max / mean worker busy time, 1 = even)'
-set yrange [0.98 : 1.1<*]
-set offsets 0, 0, graph 0.1, 0
+# From just under 1 to a little over the worst (at least 1.05), from parbench.
+set yrange [imbmin : imbmax]
+multi(i) = !ssingle[i]
 
-plot (x >= 1 && x <= maxw ? 1 : 1/0) with lines lc rgb '#999999' dt 2 lw 1.5 title 'perfect balance (1.0)', \
-     for [i=1:nseries] datafile index (i - 1) using 1:10 with linespoints \
-         lc rgb col(i) dt sdash[i] pt ptype(i) ps 1.3 lw 2.2 title stitle[i]
+plot NaN with lines lc rgb refcol dt 2 lw 1.5 title 'perfect balance (1.0)', \
+     for [i=1:nseries] datafile index (i - 1) using (multi(i) ? xd($1, i) : NaN):10 with linespoints \
+         lc rgb col(i) dt sdash[i] pt ptype(i) ps psz(1.3) lw 2.2 title (multi(i) ? stitle[i] : ''), \
+     for [i=1:nseries] datafile index (i - 1) using (ssingle[i] ? $1 : NaN):10 with points \
+         lc rgb col(i) pt ptype(i) ps psz(2.2) title (ssingle[i] ? stitle[i] : ''), \
+     (x >= 1 && x <= maxw ? 1 : 1/0) with lines lc rgb refcol dt 2 lw 1.5 notitle
 load dir.'finish.gp'

@@ -9,10 +9,21 @@ load dir.'common.gp'
 load dir.'workerticks.gp'
 
 set title sprintf("%s: throughput versus workers\n%s", subject, machine)
-set ylabel sprintf('throughput (%s%s per second, higher is better)', thrwords, unit)
-set yrange [0:*]
-set offsets 0, 0, graph 0.06, 0
+if (xlog) {
+    # Log-log as the speedup chart: 1 ... 8 workers as readable as 64 ... 128.
+    set ylabel sprintf('throughput (%s%s per second, log scale)', thrwords, unit)
+    set logscale y 2
+    set format y '%g'
+} else {
+    set ylabel sprintf('throughput (%s%s per second, higher is better)', thrwords, unit)
+    set yrange [0:*]
+    set offsets 0, 0, graph 0.06, 0
+}
 
-plot for [i=1:nseries] datafile index (i - 1) using 1:($9 / thrscale) with linespoints \
-         lc rgb col(i) dt sdash[i] pt ptype(i) ps 1.3 lw 2.2 title stitle[i]
+multi(i) = !ssingle[i]
+
+plot for [i=1:nseries] datafile index (i - 1) using (multi(i) ? xd($1, i) : NaN):($9 / thrscale) \
+         with linespoints lc rgb col(i) dt sdash[i] pt ptype(i) ps psz(1.3) lw 2.2 title (multi(i) ? stitle[i] : ''), \
+     for [i=1:nseries] datafile index (i - 1) using (ssingle[i] ? $1 : NaN):($9 / thrscale) with points \
+         lc rgb col(i) pt ptype(i) ps psz(2.2) title (ssingle[i] ? stitle[i] : '')
 load dir.'finish.gp'

@@ -1,9 +1,11 @@
 /* Write plot data and run gnuplot on it, degrading to "no charts" with one warning. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "charts.h"
 #include "gnuplot.h"
+#include "kernel.h"
 #include "pb.h"
 
 int pb_charts_init(struct pb_charts *c, const char *plots_override, bool no_plots, bool quiet,
@@ -60,4 +62,115 @@ int pb_charts_draw(struct pb_charts *c, const char *outdir, const struct pb_plot
         }
     }
     return 1;
+}
+
+/* Chart titles are cut at both ends when they hold every parameter (blur's are
+ * 90 characters with files=,save=): the title says what differs from the preset,
+ * and the caption under the charts gives the rest. */
+#define SUBJECT_MAX 60
+
+/* A parameter value as text equal to the preset's: the same text, or the same number. */
+static bool same_value(const char *v, size_t n, const char *preset)
+{
+    if (strlen(preset) == n && strncmp(v, preset, n) == 0)
+        return true;
+    char a[64], *end_a, *end_b;
+    if (n == 0 || n >= sizeof a)
+        return false;
+    memcpy(a, v, n);
+    a[n] = '\0';
+    double x = strtod(a, &end_a), y = strtod(preset, &end_b);
+    return *end_a == '\0' && *end_b == '\0' && end_b != preset && x == y;
+}
+
+/* Append "name=value" to buf (", " between). */
+static void add_param(char *buf, size_t len, const char *name, size_t nlen, const char *v,
+                      size_t vlen)
+{
+    size_t used = strlen(buf);
+    if (used + 1 >= len)
+        return;
+    snprintf(buf + used, len - used, "%s%.*s=%.*s", used ? ", " : "", (int)nlen, name, (int)vlen,
+             v);
+}
+
+/* The parameters of `text` that differ from kernel k's preset `size`, as
+ * "name=value, ..."; false when `text` is not k's parameters in k's order.
+ * Records write every parameter in the kernel's order ("n1=v1,n2=v2"), so a
+ * value runs up to ",NEXT=": values may hold commas (blur.files). */
+static bool preset_diff(const struct pb_kernel *k, enum pb_size size, const char *text, char *buf,
+                        size_t len)
+{
+    buf[0] = '\0';
+    const char *p = text;
+    for (size_t i = 0; i < k->nparams; i++) {
+        size_t nl = strlen(k->params[i].name);
+        if (strncmp(p, k->params[i].name, nl) != 0 || p[nl] != '=')
+            return false;
+        const char *v = p + nl + 1, *end = v + strlen(v);
+        if (i + 1 < k->nparams) {
+            char next[80];
+            snprintf(next, sizeof next, ",%s=", k->params[i + 1].name);
+            end = strstr(v, next);
+            if (!end)
+                return false;
+        }
+        if (!same_value(v, (size_t)(end - v), k->params[i].preset[size]))
+            add_param(buf, len, k->params[i].name, nl, v, (size_t)(end - v));
+        p = *end ? end + 1 : end;
+    }
+    return *p == '\0';
+}
+
+/* Every non-empty "name=value" of `text`, split at commas (no kernel to go by). */
+static void nonempty_params(const char *text, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ",");
+        const char *eq = memchr(p, '=', n);
+        if (eq && eq + 1 < p + n)
+            add_param(buf, len, p, (size_t)(eq - p), eq + 1, (size_t)(p + n - eq - 1));
+        else if (!eq && n)
+            add_param(buf, len, p, n, "", 0);
+        p += n + (p[n] == ',');
+    }
+}
+
+void pb_chart_subject(const struct pb_section *sec, char *buf, size_t len)
+{
+    const struct pb_kernel *k = pb_kernel_find(sec->kernel);
+    const char *sizename = sec->nrecs ? sec->recs[0]->size : "";
+    enum pb_size size;
+    char diff[512];
+    bool known = k && pb_size_parse(sizename, &size) == 0 &&
+                 preset_diff(k, size, sec->params_text, diff, sizeof diff);
+    if (!known)
+        nonempty_params(sec->params_text, diff, sizeof diff);
+    /* Cut on a character boundary (UTF-8 continuation bytes are 10xxxxxx). */
+    size_t n = strlen(diff);
+    if (n > SUBJECT_MAX) {
+        n = SUBJECT_MAX;
+        while (n > 0 && ((unsigned char)diff[n] & 0xc0) == 0x80)
+            n--;
+        snprintf(diff + n, sizeof diff - n, "\xe2\x80\xa6");
+    }
+    if (known)
+        snprintf(buf, len, "%.100s (%s preset%s%s)", sec->kernel, sizename, diff[0] ? ", " : "",
+                 diff);
+    else
+        snprintf(buf, len, "%.100s%s%s%s", sec->kernel, diff[0] ? " (" : "", diff,
+                 diff[0] ? ")" : "");
+}
+
+void pb_chart_caption(const struct pb_section *sec, char *buf, size_t len)
+{
+    const char *size = sec->nrecs ? sec->recs[0]->size : "";
+    snprintf(buf, len,
+             "Charts of %.100s at %.2000s%s%.40s%s. Titles name only what differs from the "
+             "preset. Series are offset slightly sideways so that equal values stay visible; "
+             "the ideal is drawn over them, and an Amdahl fit (dotted) only where at least %d "
+             "worker counts support it.",
+             sec->kernel, sec->params_text[0] ? sec->params_text : "no parameters",
+             size[0] ? " (size preset " : "", size, size[0] ? ")" : "", PB_AMDAHL_MIN_COUNTS);
 }

@@ -29,4 +29,15 @@ int pb_charts_init(struct pb_charts *c, const char *plots_override, bool no_plot
 int pb_charts_draw(struct pb_charts *c, const char *outdir, const struct pb_plot_set *ps,
                    const char *const *scripts, size_t nscripts, char *err, size_t errlen);
 
+/* A section's chart subject, short enough for a title: the kernel, its size
+ * preset and only the parameters that differ from that preset, e.g.
+ * "blur (medium preset, images=16)".  For a kernel this build does not know,
+ * or parameters it cannot match to the preset, the non-empty parameters,
+ * cut with an ellipsis past about 60 characters. */
+void pb_chart_subject(const struct pb_section *sec, char *buf, size_t len);
+
+/* The line the report prints under a section's charts: every parameter
+ * (the title left most out) and what the charts' conventions are. */
+void pb_chart_caption(const struct pb_section *sec, char *buf, size_t len);
+
 #endif

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "charts.h"
 #include "fsutil.h"
 #include "plotdata.h"
+#include "plotlayout.h"
 #include "report-stats.h"
 #include "textbuf.h"
 
@@ -81,6 +83,7 @@ int pb_plot_add_points(struct pb_plot_series *out, const struct pb_series *s)
     if (!pt)
         return -1;
     out->pt = pt;
+    out->single = s->single_worker;
     for (size_t i = 0; i < s->npts; i++) {
         const struct pb_rf_record *r = s->pts[i];
         if (!r->valid || (out->n && out->pt[out->n - 1].workers == r->workers))
@@ -105,6 +108,8 @@ int pb_plot_add_points(struct pb_plot_series *out, const struct pb_series *s)
         p->efficiency_pct = 100 * eff;
         p->throughput = r->throughput;
         p->imbalance = r->imbalance;
+        p->times = r->times_s;
+        p->ntimes = r->ntimes;
     }
     return 0;
 }
@@ -212,7 +217,7 @@ int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec
 {
     memset(ps, 0, sizeof *ps);
     snprintf(ps->name, sizeof ps->name, "%s", sec->slug);
-    snprintf(ps->subject, sizeof ps->subject, "%s (%s)", sec->kernel, sec->params_text);
+    pb_chart_subject(sec, ps->subject, sizeof ps->subject);
     snprintf(ps->machine, sizeof ps->machine, "%s \xc2\xb7 %s", rf->sys.host, rf->sys.cpu_model);
     snprintf(ps->unit, sizeof ps->unit, "%s", sec->unit[0] ? sec->unit : "units");
     for (size_t i = 0; i < sec->nseries; i++) {
@@ -244,6 +249,7 @@ int pb_plot_from_section(const struct pb_rfile *rf, const struct pb_section *sec
         p->dash = same > 1 ? nth + 1 : st.dash;
         p->amdahl_f = s->amdahl_f;
         p->amdahl_scale = s->amdahl_scale;
+        p->amdahl_clamped = s->amdahl_negative;
     }
     if (kind_capacity(sec, ps) != 0)
         return -1;
@@ -382,7 +388,8 @@ static void array_str(struct pb_tb *b, const char *name, const struct pb_plot_se
     pb_tb_puts(b, "]\n");
 }
 
-/* A style per series: 'c' colour (a string), 'd' dash type, 'p' point type. */
+/* A style per series: 'c' colour (a string), 'd' dash type, 'p' point type,
+ * 's' 1 for a single-worker baseline (drawn on top, larger). */
 static void array_style(struct pb_tb *b, const char *name, const struct pb_plot_set *ps, char which)
 {
     pb_tb_printf(b, "array %s[%zu] = [", name, ps->ns);
@@ -392,7 +399,7 @@ static void array_style(struct pb_tb *b, const char *name, const struct pb_plot_
         if (which == 'c')
             pb_tb_gpstr(b, s->color);
         else
-            pb_tb_printf(b, "%d", which == 'd' ? s->dash : s->point);
+            pb_tb_printf(b, "%d", which == 'd' ? s->dash : which == 'p' ? s->point : s->single);
     }
     pb_tb_puts(b, "]\n");
 }
@@ -497,6 +504,8 @@ static void write_vars(struct pb_tb *b, const struct pb_plot_set *ps, const doub
         k++;
     }
     pb_tb_printf(b, "thrscale = %g\nthrwords = '%s'\n", scale, words[k]);
+    pb_plot_write_layout(b, ps, w, nw);
+    array_style(b, "ssingle", ps, 's');
 }
 
 int pb_plot_write(const char *dir, const struct pb_plot_set *ps, char *err, size_t errlen)
@@ -507,27 +516,29 @@ int pb_plot_write(const char *dir, const struct pb_plot_set *ps, char *err, size
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    struct pb_tb dat = {0}, bars = {0}, vars = {0};
+    struct pb_tb dat = {0}, bars = {0}, runs = {0}, vars = {0};
     write_dat(&dat, ps);
     write_bars(&bars, ps, w, (size_t)nw);
     write_vars(&vars, ps, w, (size_t)nw);
+    pb_plot_write_runs(&runs, &vars, ps, w, (size_t)nw);
     free(w);
     int rc = 0;
-    if (dat.oom || bars.oom || vars.oom) {
+    if (dat.oom || bars.oom || runs.oom || vars.oom) {
         snprintf(err, errlen, "out of memory writing plot data");
         rc = -1;
     }
     const struct {
         const char *suffix;
         struct pb_tb *b;
-    } files[] = {{".dat", &dat}, {"-bars.dat", &bars}, {".gpvars", &vars}};
-    for (size_t i = 0; i < 3 && rc == 0; i++) {
+    } files[] = {{".dat", &dat}, {"-bars.dat", &bars}, {"-runs.dat", &runs}, {".gpvars", &vars}};
+    for (size_t i = 0; i < sizeof files / sizeof *files && rc == 0; i++) {
         char path[4400];
         snprintf(path, sizeof path, "%s/%s%s", dir, ps->name, files[i].suffix);
         rc = pb_write_text(path, pb_tb_str(files[i].b), err, errlen);
     }
     pb_tb_free(&dat);
     pb_tb_free(&bars);
+    pb_tb_free(&runs);
     pb_tb_free(&vars);
     return rc;
 }

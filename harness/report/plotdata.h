@@ -1,10 +1,12 @@
 /* The files gnuplot reads: for a plot set NAME (one kernel's charts),
  * NAME.dat (a block of points per series), NAME-bars.dat (medians by worker
- * count, for the grouped bars) and NAME.gpvars (titles, series names, colours,
- * Amdahl fits, as escaped gnuplot assignments the scripts in plots/ load). */
+ * count, for the grouped bars), NAME-runs.dat (every timed run, for the
+ * distribution chart) and NAME.gpvars (titles, series names, colours, Amdahl
+ * fits, axis ranges, as escaped gnuplot assignments the scripts in plots/ load). */
 #ifndef PB_PLOTDATA_H
 #define PB_PLOTDATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mode.h"
@@ -13,6 +15,8 @@
 struct pb_plot_point {
     double workers, median_s, ci_low_s, ci_high_s;      /* the CI equals the median when unknown */
     double speedup, speedup_low, speedup_high, efficiency_pct, throughput, imbalance;
+    const double *times;           /* every timed run (the record's times_s, not owned) */
+    size_t ntimes;
 };
 
 struct pb_plot_series {
@@ -21,6 +25,8 @@ struct pb_plot_series {
     int dash, point;               /* gnuplot dashtype and pointtype */
     double amdahl_f;               /* NAN: no fitted curve */
     double amdahl_scale;           /* the curve is amdahl_scale / (f + (1 - f) / p) */
+    bool amdahl_clamped;           /* the fit gave f < 0, shown as 0 and said so */
+    bool single;                   /* a single-worker baseline (serial): one point, drawn on top */
     struct pb_plot_point *pt;      /* valid points only, by workers */
     size_t n;
 };
@@ -69,7 +75,7 @@ void pb_plot_set_color(struct pb_plot_series *s, const char *color);
 /* The ideal speedup at `workers`: the capacity when known, else workers, capped at ideal_cap. */
 double pb_plot_ideal(const struct pb_plot_set *ps, double workers);
 
-/* Write NAME.dat, NAME-bars.dat and NAME.gpvars into `dir` (atomically). */
+/* Write NAME.dat, NAME-bars.dat, NAME-runs.dat and NAME.gpvars into `dir` (atomically). */
 int pb_plot_write(const char *dir, const struct pb_plot_set *ps, char *err, size_t errlen);
 
 #endif

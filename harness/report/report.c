@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "charts.h"
 #include "fmtnum.h"
 #include "report-hosts.h"
 #include "report-machine.h"
@@ -17,6 +18,7 @@ const struct pb_chart pb_report_charts[] = {
     {"time", "Median time per run at each worker count (95% CI)"},
     {"throughput", "Throughput versus workers"},
     {"imbalance", "Load imbalance versus workers"},
+    {"distribution", "Every timed run against its configuration's median (spread, outliers)"}, /* charts */
 };
 const size_t pb_report_ncharts = sizeof pb_report_charts / sizeof *pb_report_charts;
 
@@ -271,6 +273,8 @@ static void kernel_section(struct pb_doc *d, const struct pb_report_in *in, size
         alt[c] = pb_report_charts[c].caption;
     }
     pb_doc_figures(d, pb_report_ncharts, src, link, alt);
+    pb_chart_caption(sec, head, sizeof head);   /* charts: the full parameters under the charts */
+    pb_doc_para(d, "note", "%s", head);
 }
 
 /* Whether record r stopped short of the precision target: it hit the run or

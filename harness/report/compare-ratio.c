@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "charts.h"
 #include "compare-ratio.h"
 #include "fsutil.h"
 #include "gnuplot.h"
@@ -148,7 +149,7 @@ static void write_files(const struct pb_comparison *c, size_t k, struct pb_tb *d
     pb_tb_puts(vars, "# parbench compare ratio chart variables (generated): plots/compare-ratio.gp\n");
     pb_tb_printf(vars, "datafile = '%s-ratio.dat'\nsubject = ", sec->slug);
     char subject[700];
-    snprintf(subject, sizeof subject, "%s (%s)", sec->kernel, sec->params_text);
+    pb_chart_subject(sec, subject, sizeof subject);
     pb_tb_gpstr(vars, subject);
     pb_tb_puts(vars, "\nbaseline = ");
     pb_tb_gpstr(vars, c->in[0].label);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charts.h"
 #include "compare.h"
 #include "compare-ratio.h"
 #include "fmtnum.h"
@@ -238,7 +239,7 @@ int pb_compare_plot_set(const struct pb_comparison *c, size_t k, struct pb_plot_
     const struct pb_section *a = &c->in[0].ss.s[k];
     memset(ps, 0, sizeof *ps);
     snprintf(ps->name, sizeof ps->name, "%s", a->slug);
-    snprintf(ps->subject, sizeof ps->subject, "%s (%s)", a->kernel, a->params_text);
+    pb_chart_subject(a, ps->subject, sizeof ps->subject);   /* short title; full parameters in the text */
     snprintf(ps->unit, sizeof ps->unit, "%s", a->unit[0] ? a->unit : "units");
     /* "a vs b · CPU" when every input ran on the same CPU model, else each with its own. */
     bool one_cpu = true;

@@ -522,6 +522,12 @@ int pb_child_start(const struct pb_placement *pl, unsigned worker, int res_fd, b
         pb_child_error(res_fd, worker, "%s", err);
         return -1;
     }
+    /* Its memory policy too, so the buffers it allocates and first touches
+     * land on its own node (memplace.c); a no-op without --membind. */
+    if (pb_placement_membind_thread(pl, worker, err, sizeof err) != 0) {
+        pb_child_error(res_fd, worker, "%s", err);
+        return -1;
+    }
     *ws = (struct pb_worker_stat){.cpu_start = -1, .cpu_end = -1};
     pb_worker_mark_start(ws);
     struct pb_msg ready = {.type = PB_MSG_READY, .worker = worker};
@@ -549,7 +555,8 @@ bool pb_worker_stat_sane(const struct pb_worker_stat *ws, size_t ntasks)
            ws->chunks <= ws->tasks && ws->cpu_start >= -1 && ws->cpu_start < (1 << 20) &&
            ws->cpu_end >= -1 && ws->cpu_end < (1 << 20) && (ws->migrated == 0 || ws->migrated == 1) &&
            (!ws->cnt.counted || (ws->cnt.minflt >= 0 && ws->cnt.majflt >= 0 &&
-                                 ws->cnt.nvcsw >= 0 && ws->cnt.nivcsw >= 0));
+                                 ws->cnt.nvcsw >= 0 && ws->cnt.nivcsw >= 0)) &&
+           (!ws->mem_known || (ws->mem_node >= -1 && ws->mem_node < (1 << 16)));
 }
 
 int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_worker_stat *ws)
@@ -572,6 +579,8 @@ int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_w
     ws->cpu_end = got.cpu_end;
     ws->migrated = got.migrated;
     ws->cnt = got.cnt;
+    ws->mem_known = got.mem_known;
+    ws->mem_node = got.mem_node;
     return pb_super_reap(sv, i);
 }
 

@@ -180,3 +180,30 @@ int pb_placement_membind_thread(const struct pb_placement *pl, unsigned w, char 
     hwloc_bitmap_free(nodes);
     return 0;
 }
+
+int pb_placement_area_node(const struct pb_placement *pl, const void *addr, size_t len)
+{
+    if (!pl || !pl->t->this_system || !addr || len == 0)
+        return -2;
+    const struct hwloc_topology_support *s = hwloc_topology_get_support(pl->t->topo);
+    if (!s->membind->get_area_memlocation)
+        return -2;
+    hwloc_bitmap_t nodes = hwloc_bitmap_alloc();
+    if (!nodes)
+        return -2;
+    /* On Linux this is move_pages(2) without target nodes: the node of every
+     * page present, pages never touched left out. */
+    int rc = -2;
+    if (hwloc_get_area_memlocation(pl->t->topo, addr, len, nodes, HWLOC_MEMBIND_BYNODESET) == 0 &&
+        !hwloc_bitmap_iszero(nodes)) {
+        if (hwloc_bitmap_weight(nodes) > 1) {
+            rc = -1;
+        } else {
+            hwloc_obj_t o = hwloc_get_numanode_obj_by_os_index(
+                pl->t->topo, (unsigned)hwloc_bitmap_first(nodes));
+            rc = o ? (int)o->logical_index : -2;
+        }
+    }
+    hwloc_bitmap_free(nodes);
+    return rc;
+}

@@ -187,6 +187,13 @@ int pb_placement_membind_area(const struct pb_placement *pl, unsigned w, void *a
                               char *err, size_t errlen);
 int pb_placement_membind_thread(const struct pb_placement *pl, unsigned w, char *err,
                                 size_t errlen);
+/* Where the pages of [addr, addr + len) are now, as the kernel reports them
+ * (move_pages(2) through hwloc_get_area_memlocation; every page overlapping the
+ * range counts, pages never touched are left out): the NUMA node's hwloc
+ * logical index when all are on one node, -1 when they are on several, -2 when
+ * none is present or this system cannot say (and for a plan of another
+ * machine).  pl only supplies the topology; it need not bind. */
+int pb_placement_area_node(const struct pb_placement *pl, const void *addr, size_t len);
 
 /* Bind the calling thread / the calling process to worker w's cpuset.
  * A NULL or non-binding plan is a no-op returning 0.  A plan from a synthetic

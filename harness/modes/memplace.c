@@ -13,10 +13,15 @@
  * pre-faulted the output would bring page faults back into the timed region.
  *
  * Workers with private memory (forkpool, spawn, queue) compute into a buffer
- * they allocate and first touch themselves; pb_child_start sets their memory
- * policy to the plan's nodes (pb_placement_membind_thread) right after binding,
- * so those pages land there even when the node is short of free memory (plain
- * first touch would quietly fall back to another node).
+ * they allocate themselves; pb_child_start sets their memory policy to the
+ * plan's nodes (pb_placement_membind_thread) right after binding, so fresh
+ * pages land there even when the node is short of free memory (plain first
+ * touch would quietly fall back to another node).  First touch alone is not
+ * enough for them either: malloc in a forked child reuses heap pages inherited
+ * from the parent, and a page the parent wrote after the fork is the child's
+ * alone, reused in place on the child's write, on the parent's node.  So each
+ * buffer is also bound with MIGRATE when allocated (pb_mem_child_buffer); the
+ * inherited pages are moved once, and later chunks reuse the buffer.
  *
  * What the record says is read back, not assumed: mem_node is where the kernel
  * reports the pages after the run (move_pages(2) via hwloc). */
@@ -105,4 +110,20 @@ void pb_mem_note_buffer(const struct pb_plan *plan, const void *buf, size_t len,
         return;
     ws->mem_known = true;
     ws->mem_node = node;
+}
+
+/* The forked worker this process is (pb_mem_child_init); unset in the parent. */
+static const struct pb_placement *child_pl;
+static unsigned child_worker;
+
+int pb_mem_child_init(const struct pb_placement *pl, unsigned worker, char *err, size_t errlen)
+{
+    child_pl = pl;
+    child_worker = worker;
+    return pb_placement_membind_thread(pl, worker, err, errlen);
+}
+
+int pb_mem_child_buffer(void *buf, size_t len, char *err, size_t errlen)
+{
+    return pb_placement_membind_private(child_pl, child_worker, buf, len, err, errlen);
 }

@@ -29,6 +29,17 @@ int pb_mem_place_shares(const char *mode, const struct pb_plan *plan, const stru
 void pb_mem_note_shares(const struct pb_plan *plan, const struct pb_workload *w, const void *out,
                         struct pb_sample *s);
 
+/* In a forked worker, from pb_child_start after binding it: set its memory
+ * policy to its plan's nodes (--membind; a no-op without), and remember its
+ * plan and index, so the buffers it allocates later can be placed without
+ * passing the plan down to every allocation (a forked worker process is one
+ * worker for its life).  Returns 0, or -1 with err. */
+int pb_mem_child_init(const struct pb_placement *pl, unsigned worker, char *err, size_t errlen);
+/* In a forked worker: place a buffer it just allocated, every page it overlaps,
+ * on the worker's nodes (--membind), moving pages it inherited from the parent
+ * (pb_placement_membind_private says why).  Returns 0, or -1 with err. */
+int pb_mem_child_buffer(void *buf, size_t len, char *err, size_t errlen);
+
 /* In a worker whose memory is its own (forkpool and spawn children: the
  * buffer its outputs are computed into): mem_node from every page of
  * [buf, buf + len), all written by the worker.  Only when the plan binds. */

@@ -35,6 +35,12 @@ static int spawn_child(void *arg, unsigned slot, int cmd_fd, int res_fd)
         pb_child_error(res_fd, slot, "out of memory for %zu bytes of output", bytes);
         return 1;
     }
+    char err[PB_ERRLEN];
+    if (pb_mem_child_buffer(buf, sizeof(struct pb_msg) + bytes, err, sizeof err) != 0) {
+        pb_child_error(res_fd, slot, "%s", err);
+        free(buf);
+        return 1;
+    }
     pb_child_run_range(job->k, w, job->r, slot, buf + sizeof(struct pb_msg), &ws);
     /* one move_pages(2) over the chunk just written: spawn's timed region holds
      * everything a child does, and this is a small part of its fork and exit */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "memplace.h"
 #include "pb.h"
 #include "placement.h"
 #include "supervise.h"
@@ -518,13 +519,9 @@ int pb_child_start(const struct pb_placement *pl, unsigned worker, int res_fd, b
                    struct pb_worker_stat *ws)
 {
     char err[PB_ERRLEN];
-    if (pb_placement_bind_process(pl, worker, err, sizeof err) != 0) {
-        pb_child_error(res_fd, worker, "%s", err);
-        return -1;
-    }
-    /* Its memory policy too, so the buffers it allocates and first touches
-     * land on its own node (memplace.c); a no-op without --membind. */
-    if (pb_placement_membind_thread(pl, worker, err, sizeof err) != 0) {
+    /* its CPUs, then its memory policy (memplace.c; a no-op without --membind) */
+    if (pb_placement_bind_process(pl, worker, err, sizeof err) != 0 ||
+        pb_mem_child_init(pl, worker, err, sizeof err) != 0) {
         pb_child_error(res_fd, worker, "%s", err);
         return -1;
     }
@@ -593,8 +590,11 @@ size_t pb_child_chunk_msg(const struct pb_kernel *k, const struct pb_workload *w
         free(*buf);
         *cap = sizeof(struct pb_msg) + bytes;
         *buf = malloc(*cap);
-        if (!*buf) {
-            pb_child_error(fd, worker, "out of memory for %zu bytes of output", bytes);
+        char err[PB_ERRLEN];
+        if (!*buf)
+            snprintf(err, sizeof err, "out of memory for %zu bytes of output", bytes);
+        if (!*buf || pb_mem_child_buffer(*buf, *cap, err, sizeof err) != 0) {
+            pb_child_error(fd, worker, "%s", err);
             return SIZE_MAX;
         }
     }

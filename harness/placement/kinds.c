@@ -306,6 +306,12 @@ int pb_placement_kind(const struct pb_placement *pl, unsigned w)
     return -1;
 }
 
+bool pb_placement_by_kind(const struct pb_placement *pl)
+{
+    return pb_placement_binds(pl) && !pl->cpus && pl->t->nkinds > 0 &&
+           strcmp(pb_placement_kinds(pl), "any") != 0;
+}
+
 const char *pb_placement_kind_name(const struct pb_placement *pl, unsigned w)
 {
     int k = pb_placement_kind(pl, w);

@@ -150,6 +150,10 @@ enum pb_membind pb_placement_membind(const struct pb_placement *pl);
  * the machine reports no kinds, the plan does not bind, or the cpuset is not
  * inside one kind.  kind_name: that kind's name, "" for -1. */
 int pb_placement_kind(const struct pb_placement *pl, unsigned w);
+/* True when the plan binds by CPU kind: it binds, the machine reports kinds,
+ * and --kinds is not "any" (so topology order, as mpirun's --map-by knows it,
+ * is not the plan's order). */
+bool pb_placement_by_kind(const struct pb_placement *pl);
 const char *pb_placement_kind_name(const struct pb_placement *pl, unsigned w);
 /* The capacity the plan gives, in units of one reference worker: the sum over
  * workers of rates[kind of the worker] / ref_rate, where rates[k] is the

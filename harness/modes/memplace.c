@@ -95,7 +95,7 @@ void pb_mem_note_shares(const struct pb_plan *plan, const struct pb_workload *w,
         int node = pb_placement_area_node(pl, lo, n);
         if (node == -2)
             continue;
-        s->workers[i].mem_known = true;
+        s->workers[i].mem_known = 1;
         s->workers[i].mem_node = node;
     }
 }
@@ -108,7 +108,7 @@ void pb_mem_note_buffer(const struct pb_plan *plan, const void *buf, size_t len,
     int node = pb_placement_area_node(plan->placement, buf, len);
     if (node == -2)
         return;
-    ws->mem_known = true;
+    ws->mem_known = 1;
     ws->mem_node = node;
 }
 

@@ -58,10 +58,12 @@ struct pb_worker_stat {
     struct pb_counters cnt;   /* faults and context switches while it worked */
     /* NUMA memory (memplace.h): where the pages of the worker's memory are (its
      * share of the output, or its private result buffer), read back from the
-     * kernel after the run.  mem_known false: not measured (the plan does not
-     * bind, or the mode's memory is elsewhere); mem_node -1: pages on several
-     * nodes or none present; else the node's hwloc logical index. */
-    bool mem_known;
+     * kernel after the run.  mem_known 0: not measured (the plan does not
+     * bind, or the mode's memory is elsewhere), 1: measured (an int like
+     * migrated: process workers send this struct through a pipe, and a bool
+     * read from untrusted bytes could be an invalid value); mem_node -1: pages
+     * on several nodes; else the node's hwloc logical index. */
+    int mem_known;
     int mem_node;
 };
 

@@ -96,7 +96,7 @@ static int spawn_collect(struct pb_super *sv, unsigned slot, struct pb_range r,
     /* the slot's memory: one node while every child's buffer was on it */
     if (got.mem_known) {
         ws->mem_node = !ws->mem_known || ws->mem_node == got.mem_node ? got.mem_node : -1;
-        ws->mem_known = true;
+        ws->mem_known = 1;
     }
     /* The slot's counters: the sum over the children it forked, counted when all were. */
     struct pb_counters *c = &ws->cnt;

@@ -553,7 +553,8 @@ bool pb_worker_stat_sane(const struct pb_worker_stat *ws, size_t ntasks)
            ws->cpu_end >= -1 && ws->cpu_end < (1 << 20) && (ws->migrated == 0 || ws->migrated == 1) &&
            (!ws->cnt.counted || (ws->cnt.minflt >= 0 && ws->cnt.majflt >= 0 &&
                                  ws->cnt.nvcsw >= 0 && ws->cnt.nivcsw >= 0)) &&
-           (!ws->mem_known || (ws->mem_node >= -1 && ws->mem_node < (1 << 16)));
+           (ws->mem_known == 0 || (ws->mem_known == 1 && ws->mem_node >= -1 &&
+                                   ws->mem_node < (1 << 16)));
 }
 
 int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_worker_stat *ws)

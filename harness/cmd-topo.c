@@ -34,7 +34,9 @@ static void usage(FILE *f)
             "                        order: all (default: every core, the fastest kind first),\n"
             "                        fastest, slowest, any (ignore kinds: topology order), or\n"
             "                        names as listed under 'cpu kinds' (IntelCore,IntelAtom),\n"
-            "                        filled in the order written\n"
+            "                        filled in the order written; each: one plan and one\n"
+            "                        ladder per kind, fastest first (what 'run --kinds each'\n"
+            "                        runs)\n"
             "      --membind M       where each worker's memory goes: none (where first\n"
             "                        touched, default), local (its NUMA node), interleave\n"
             "                        (page by page over the plan's nodes); shown per worker\n"
@@ -114,6 +116,20 @@ static void print_machine(const struct pb_topo *t)
     for (size_t i = 0; i < n; i++)
         printf(" %u", ladder[i]);
     printf("\nworkers for -w all: 1..%u\n", s.cores);
+}
+
+#define PB_TOPO_EACH_MAX 16   /* kinds shown by --kinds each (hwloc reports a handful) */
+
+/* --kinds each: the ladders `run --kinds each` repeats on one kind. */
+static void print_kind_ladder(const struct pb_topo *t, const struct pb_place_opts *o)
+{
+    unsigned ladder[64], all[1024];
+    size_t n = pb_topo_ladder_for(t, o, 0, ladder, sizeof ladder / sizeof ladder[0]);
+    size_t na = pb_topo_ladder_for(t, o, 1, all, sizeof all / sizeof all[0]);
+    printf("workers for -w auto on kind %s:", o->kinds);
+    for (size_t i = 0; i < n; i++)
+        printf(" %u", ladder[i]);
+    printf("\nworkers for -w all on kind %s: 1..%u\n", o->kinds, na ? all[na - 1] : 0);
 }
 
 /* The workers of a plan, one line each: cpuset, where it lies, its kind on a
@@ -305,7 +321,25 @@ int pb_cmd_topo(int argc, char **argv)
         rc = PB_EXIT_USAGE;
         goto out;
     }
-    if (workers && !smt_pair && pb_placement_make(&pl, t, workers, &po, err, sizeof err) != 0) {
+    /* --kinds each: one plan per kind (the first in pl, the others in more[]) */
+    const char *choice[PB_TOPO_EACH_MAX];
+    struct pb_place_opts each_po[PB_TOPO_EACH_MAX];
+    struct pb_placement *more[PB_TOPO_EACH_MAX] = {NULL};
+    size_t nchoice = pb_kinds_is_each(po.kinds) && !smt_pair
+                         ? pb_kinds_expand(t, po.kinds, choice, PB_TOPO_EACH_MAX)
+                         : 0;
+    for (size_t i = 0; i < nchoice; i++) {
+        each_po[i] = po;
+        each_po[i].kinds = choice[i];
+        if (workers && pb_placement_make(i ? &more[i] : &pl, t, workers, &each_po[i], err,
+                                         sizeof err) != 0) {
+            pb_error("--kinds each, kind %s: %s", choice[i], err);
+            rc = PB_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (workers && !smt_pair && nchoice == 0 &&
+        pb_placement_make(&pl, t, workers, &po, err, sizeof err) != 0) {
         pb_error("%s", err);
         rc = PB_EXIT_USAGE;
         goto out;
@@ -324,15 +358,23 @@ int pb_cmd_topo(int argc, char **argv)
         }
     }
     print_machine(t);
+    for (size_t i = 0; i < nchoice; i++)
+        print_kind_ladder(t, &each_po[i]);
     if (pl) {
         printf("\n");
         if (packed)
             print_smt_pair(pl, packed, &po);
         else
-            print_plan(pl, &po);
+            print_plan(pl, nchoice ? &each_po[0] : &po);
+    }
+    for (size_t i = 1; i < nchoice && more[i]; i++) {
+        printf("\n");
+        print_plan(more[i], &each_po[i]);
     }
     fflush(stdout);
 out:
+    for (size_t i = 1; i < PB_TOPO_EACH_MAX; i++)
+        pb_placement_free(more[i]);
     pb_placement_free(pl);
     pb_placement_free(packed);
     pb_topo_free(t);

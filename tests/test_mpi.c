@@ -151,6 +151,32 @@ int main(void)
     CHECK(strstr(text, " --cpusets 3;1") != NULL);
     CHECK_STR(mapping, "--bind-to none; ranks bind themselves to --cpus 3,1");
     pb_strv_free(&a);
+    pb_placement_free(pl);
+    pb_topo_free(t);
+
+    /* CPU kinds (numa helper, issue 16): on the big.LITTLE fixture the OS numbers
+     * the LITTLE cores first, so mpirun's --map-by would start there; the ranks
+     * follow the plan instead, prime core first, then the big ones. */
+    char xml[4096];
+    const char *data = getenv("PB_TEST_DATA");
+    snprintf(xml, sizeof xml, "%s/../fixtures/topology/arm-1p3b4l.xml", data ? data : "tests/data");
+    t = NULL;
+    CHECK(pb_topo_load(&t, NULL, xml, err, sizeof err) == 0);
+    po = (struct pb_place_opts){.bind = PB_BIND_CORE};
+    CHECK(t && pb_placement_make(&pl, t, 3, &po, err, sizeof err) == 0);
+    plan.placement = pl;
+    plan.workers = 3;
+    CHECK(pb_mpi_argv(&c, k, &plan, &a, mapping, sizeof mapping, err, sizeof err) == 0);
+    joined(&a, text, sizeof text);
+    CHECK(strstr(text, " --cpusets 7;4;5") != NULL);
+    CHECK_STR(mapping, "--bind-to none; ranks bind themselves to the plan's cpusets (--kinds all)");
+    pb_strv_free(&a);
+    pb_placement_free(pl);
+    po = (struct pb_place_opts){.bind = PB_BIND_CORE, .kinds = "any"};   /* topology order */
+    CHECK(t && pb_placement_make(&pl, t, 3, &po, err, sizeof err) == 0);
+    plan.placement = pl;
+    pb_mpi_mapping(&plan, mapping, sizeof mapping);
+    CHECK_STR(mapping, "--map-by core --bind-to core");
 
     /* Where the ranks ran: the line said when some are elsewhere, and the hosts
      * each configuration ran on, for its record. */

@@ -380,6 +380,88 @@ static void test_numa_nodes(void)
 
 /* Real memory binding on this machine: a share of whole pages lands where the
  * plan says; skipped (with the reason) where binding memory is not allowed. */
+/* The ladder of one --kinds choice as text: "1 2 4 8 16". */
+static void ladder_text(const struct pb_topo *t, const char *kinds, int all, char *buf, size_t len)
+{
+    unsigned w[64];
+    struct pb_place_opts o = {.bind = PB_BIND_CORE, .kinds = kinds};
+    size_t n = pb_topo_ladder_for(t, &o, all, w, 64), used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%u", i ? " " : "", w[i]);
+}
+
+/* --kinds each: the ladder once per kind, fastest first, each plan on its own kind. */
+static void test_kinds_each(void)
+{
+    char err[PB_ERRLEN], text[128];
+    CHECK(pb_kinds_check("each", err, sizeof err) == 0);
+    CHECK(pb_kinds_check("each,IntelCore", err, sizeof err) == -1);
+    CHECK(pb_kinds_is_each("each") && !pb_kinds_is_each("all") && !pb_kinds_is_each(NULL));
+
+    struct pb_topo *t = load(NULL, "hybrid-8p16e.xml");
+    const char *ch[8];
+    CHECK_EQ_U(pb_kinds_expand(t, "each", ch, 8), 2);
+    CHECK_STR(ch[0], "IntelCore");
+    CHECK_STR(ch[1], "IntelAtom");
+    CHECK_EQ_U(pb_kinds_expand(t, "each", ch, 1), 1);   /* at most max */
+    CHECK_EQ_U(pb_kinds_expand(t, "IntelAtom", ch, 8), 1);
+    CHECK_STR(ch[0], "IntelAtom");
+    CHECK_EQ_U(pb_kinds_expand(t, NULL, ch, 8), 1);
+    CHECK_STR(ch[0], "all");
+    ladder_text(t, "IntelCore", 0, text, sizeof text);
+    CHECK_STR(text, "1 2 4 8 16");   /* 8 cores, 16 PUs */
+    ladder_text(t, "IntelAtom", 0, text, sizeof text);
+    CHECK_STR(text, "1 2 4 8 16");   /* 16 cores, no SMT */
+    ladder_text(t, "IntelCore", 1, text, sizeof text);
+    CHECK_STR(text, "1 2 3 4 5 6 7 8");
+    /* each choice's plan keeps to its kind, the 1-worker plans included */
+    for (unsigned n = 1; n <= 8; n++) {
+        struct pb_placement *p = plan(t, n, &(struct pb_place_opts){.bind = PB_BIND_CORE,
+                                                                    .kinds = "IntelCore"});
+        struct pb_placement *e = plan(t, n, &(struct pb_place_opts){.bind = PB_BIND_CORE,
+                                                                    .kinds = "IntelAtom"});
+        for (unsigned w = 0; w < n; w++) {
+            CHECK_STR(pb_placement_kind_name(p, w), "IntelCore");
+            CHECK_STR(pb_placement_kind_name(e, w), "IntelAtom");
+        }
+        pb_placement_free(p);
+        pb_placement_free(e);
+    }
+    struct pb_placement *pl = plan(t, 4, &(struct pb_place_opts){.bind = PB_BIND_CORE,
+                                                                 .kinds = "IntelAtom"});
+    static const char *const e4[] = {"16", "17", "18", "19"};
+    check_sets(pl, e4, 4);
+    /* what the per-kind ladder buys: the E-cores' capacity in P-core units */
+    double rates[2] = {4.0, 2.5};
+    CHECK_NEAR(pb_placement_capacity(pl, rates, 2, 4.0), 4 * 2.5 / 4.0, 1e-12);
+    pb_placement_free(pl);
+    /* a single plan cannot be "each" */
+    expect_plan_error(t, 2, &(struct pb_place_opts){.bind = PB_BIND_CORE, .kinds = "each"},
+                      "--kinds each stands for one plan per CPU kind, not one plan (expand it "
+                      "first)");
+    pb_topo_free(t);
+
+    t = load(NULL, "arm-1p3b4l.xml");
+    CHECK_EQ_U(pb_kinds_expand(t, "each", ch, 8), 3);
+    CHECK_STR(ch[0], "kind2");
+    CHECK_STR(ch[1], "kind1");
+    CHECK_STR(ch[2], "kind0");
+    ladder_text(t, ch[0], 0, text, sizeof text);
+    CHECK_STR(text, "1");
+    ladder_text(t, ch[1], 0, text, sizeof text);
+    CHECK_STR(text, "1 2 3");
+    ladder_text(t, ch[2], 0, text, sizeof text);
+    CHECK_STR(text, "1 2 4");
+    pb_topo_free(t);
+
+    /* all cores alike: one ladder, the machine's */
+    t = load("pack:1 core:4 pu:2", NULL);
+    CHECK_EQ_U(pb_kinds_expand(t, "each", ch, 8), 1);
+    CHECK_STR(ch[0], "all");
+    pb_topo_free(t);
+}
+
 static void test_membind_here(void)
 {
     char err[PB_ERRLEN];
@@ -446,6 +528,7 @@ int main(void)
     test_no_kinds();
     test_smt_pair();
     test_numa_nodes();
+    test_kinds_each();
     test_membind_here();
     CHECK_DONE();
 }

@@ -175,9 +175,41 @@ static void test_ideal(void)
     cJSON_Delete(analysis);
 }
 
+/* --kinds each: the ladder once per kind.  Each ladder's speedup_rel is over
+ * its own kind's 1-worker run (placement.kinds), and its ideal is that kind's
+ * capacity. */
+static void test_kinds_each(void)
+{
+    cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
+    cJSON *s = record(records, "onebase", 1, 1.0, 100, "strong", "hi=100");
+    cJSON *p1 = record(records, "pool", 1, 1.0, 100, "strong", "hi=100");
+    cJSON *p2 = record(records, "pool", 2, 0.5, 100, "strong", "hi=100");
+    cJSON *e1 = record(records, "pool", 1, 2.0, 100, "strong", "hi=100");
+    cJSON *e2 = record(records, "pool", 2, 1.0, 100, "strong", "hi=100");
+    kinds(s, (const char *const[]){"P"}, 1);
+    kinds(p1, (const char *const[]){"P"}, 1);
+    kinds(p2, (const char *const[]){"P", "P"}, 2);
+    kinds(e1, (const char *const[]){"E"}, 1);
+    kinds(e2, (const char *const[]){"E", "E"}, 2);
+    cJSON *recs[] = {s, p1, p2, e1, e2};
+    const char *choice[] = {"P", "P", "P", "E", "E"};
+    for (int i = 0; i < 5; i++)
+        cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(recs[i], "placement"), "kinds",
+                                choice[i]);
+    pb_scaling_update(records, analysis);
+    CHECK_NEAR(num(p2, "speedup_rel"), 2, 1e-12);
+    CHECK_NEAR(num(e2, "speedup_rel"), 2, 1e-12);   /* over e1, not p1 */
+    CHECK_NEAR(num(e2, "speedup"), 1, 1e-12);
+    CHECK_NEAR(num(e2, "ideal_speedup"), 1, 1e-12); /* two E-cores = one P-core */
+    CHECK_NEAR(num(p2, "ideal_speedup"), 2, 1e-12);
+    cJSON_Delete(records);
+    cJSON_Delete(analysis);
+}
+
 int main(void)
 {
     test_ideal();
+    test_kinds_each();
     test_strong();
     test_runtimes();
     test_weak();

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pb.h"
+#include "memplace.h"
 #include "placement.h"
 #include "schedule.h"
 #include "supervise.h"
@@ -90,6 +91,8 @@ static int forkpool_child(void *arg, unsigned worker, int cmd_fd, int res_fd)
         if (pb_io_write_all(res_fd, buf, sizeof(struct pb_msg) + bytes) != 0)
             return 1;
     }
+    /* after STOP, outside the timed region: where its result buffer's pages are */
+    pb_mem_note_buffer(job->plan, buf, cap, &ws);
     free(buf);
     pb_worker_mark_end(&ws);
     struct pb_msg done = {.type = PB_MSG_DONE, .worker = worker, .bytes = sizeof ws};

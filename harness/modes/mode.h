@@ -56,6 +56,15 @@ struct pb_worker_stat {
     int migrated;         /* 1 when it was seen on a CPU outside its cpuset or changed CPU */
     char host[64];        /* where it ran when the mode knows ("" = this host): mpi ranks */
     struct pb_counters cnt;   /* faults and context switches while it worked */
+    /* NUMA memory (memplace.h): where the pages of the worker's memory are (its
+     * share of the output, or its private result buffer), read back from the
+     * kernel after the run.  mem_known 0: not measured (the plan does not
+     * bind, or the mode's memory is elsewhere), 1: measured (an int like
+     * migrated: process workers send this struct through a pipe, and a bool
+     * read from untrusted bytes could be an invalid value); mem_node -1: pages
+     * on several nodes; else the node's hwloc logical index. */
+    int mem_known;
+    int mem_node;
 };
 
 /* One timed run. */

@@ -220,7 +220,9 @@ static void placement_args(const struct pb_plan *plan, struct pb_strv *a, struct
     bool scatter = pl && pb_placement_policy(pl) == PB_POLICY_SCATTER;
     bool over = pb_placement_oversubscribed(pl);
     size_t first = a->n;
-    if (pl && pb_placement_cpus(pl) && pb_placement_binds(pl)) {
+    /* mpirun's --map-by knows topology order, not CPU kinds: on a machine with
+     * kinds the ranks bind themselves to the plan's cpusets, fastest kind first. */
+    if (pl && pb_placement_binds(pl) && (pb_placement_cpus(pl) || pb_placement_by_kind(pl))) {
         pb_strv_addf(a, "--bind-to");
         pb_strv_addf(a, "none");
         if (over)
@@ -240,8 +242,13 @@ static void placement_args(const struct pb_plan *plan, struct pb_strv *a, struct
         if (!sets)
             rank_args->failed = true;
         free(sets);
-        snprintf(mapping, len, "--bind-to none%s; ranks bind themselves to --cpus %s",
-                 over ? " --oversubscribe" : "", pb_placement_cpus(pl));
+        if (pb_placement_cpus(pl))
+            snprintf(mapping, len, "--bind-to none%s; ranks bind themselves to --cpus %s",
+                     over ? " --oversubscribe" : "", pb_placement_cpus(pl));
+        else
+            snprintf(mapping, len, "--bind-to none%s; ranks bind themselves to the plan's "
+                     "cpusets (--kinds %s)", over ? " --oversubscribe" : "",
+                     pb_placement_kinds(pl));
         return;
     }
     switch (b) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "pb.h"
+#include "memplace.h"
 #include "placement.h"
 #include "schedule.h"
 
@@ -40,6 +41,8 @@ static int openmp_execute(const struct pb_kernel *k, const struct pb_workload *w
 {
     unsigned n = plan->workers;
     warn_runtime_binding();
+    if (pb_mem_place_shares("openmp", plan, w, out, err, errlen) != 0)
+        return -1;
     struct openmp_thread *th = calloc(n, sizeof *th);
     if (!th) {
         snprintf(err, errlen, "openmp: out of memory for %u threads", n);
@@ -128,6 +131,7 @@ static int openmp_execute(const struct pb_kernel *k, const struct pb_workload *w
     }
     s->wall_s = t1 - t0;
     s->startup_s = t0 - t_create;
+    pb_mem_note_shares(plan, w, out, s);
     if (rc == 0 && pb_stop_signal) {
         snprintf(err, errlen, "openmp: interrupted");
         rc = -1;

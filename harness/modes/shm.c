@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pb.h"
+#include "memplace.h"
 #include "placement.h"
 #include "schedule.h"
 #include "supervise.h"
@@ -124,6 +125,9 @@ static int shm_execute(const struct pb_kernel *k, const struct pb_workload *w,
                        size_t errlen)
 {
     unsigned n = plan->workers;
+    /* Before the fork: see memplace.c for why not in the children. */
+    if (pb_mem_place_shares("shm", plan, w, out, err, errlen) != 0)
+        return -1;
     size_t ctl_bytes = sizeof(struct shm_ctl) + n * sizeof(struct shm_slot);
     struct shm_ctl *ctl = mmap(NULL, ctl_bytes, PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -184,6 +188,7 @@ static int shm_execute(const struct pb_kernel *k, const struct pb_workload *w,
         goto out;
     }
     s->cpu_s = sv.cpu_s;
+    pb_mem_note_shares(plan, w, out, s);
     rc = 0;
 out:
     pb_super_free(&sv);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pb.h"
+#include "memplace.h"
 #include "placement.h"
 #include "schedule.h"
 #include "supervise.h"
@@ -34,7 +35,16 @@ static int spawn_child(void *arg, unsigned slot, int cmd_fd, int res_fd)
         pb_child_error(res_fd, slot, "out of memory for %zu bytes of output", bytes);
         return 1;
     }
+    char err[PB_ERRLEN];
+    if (pb_mem_child_buffer(buf, sizeof(struct pb_msg) + bytes, err, sizeof err) != 0) {
+        pb_child_error(res_fd, slot, "%s", err);
+        free(buf);
+        return 1;
+    }
     pb_child_run_range(job->k, w, job->r, slot, buf + sizeof(struct pb_msg), &ws);
+    /* one move_pages(2) over the chunk just written: spawn's timed region holds
+     * everything a child does, and this is a small part of its fork and exit */
+    pb_mem_note_buffer(job->plan, buf + sizeof(struct pb_msg), bytes, &ws);
     pb_worker_mark_end(&ws);
     struct pb_msg m = {.type = PB_MSG_CHUNK, .worker = slot, .begin = job->r.begin,
                        .end = job->r.end, .bytes = bytes};
@@ -83,6 +93,11 @@ static int spawn_collect(struct pb_super *sv, unsigned slot, struct pb_range r,
     ws->migrated |= got.migrated || (ws->chunks > 0 && got.cpu_start != ws->cpu_end);
     ws->busy_s += got.busy_s;
     ws->tasks += got.tasks;
+    /* the slot's memory: one node while every child's buffer was on it */
+    if (got.mem_known) {
+        ws->mem_node = !ws->mem_known || ws->mem_node == got.mem_node ? got.mem_node : -1;
+        ws->mem_known = 1;
+    }
     /* The slot's counters: the sum over the children it forked, counted when all were. */
     struct pb_counters *c = &ws->cnt;
     if (ws->chunks == 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "memplace.h"
 #include "pb.h"
 #include "placement.h"
 #include "supervise.h"
@@ -518,7 +519,9 @@ int pb_child_start(const struct pb_placement *pl, unsigned worker, int res_fd, b
                    struct pb_worker_stat *ws)
 {
     char err[PB_ERRLEN];
-    if (pb_placement_bind_process(pl, worker, err, sizeof err) != 0) {
+    /* its CPUs, then its memory policy (memplace.c; a no-op without --membind) */
+    if (pb_placement_bind_process(pl, worker, err, sizeof err) != 0 ||
+        pb_mem_child_init(pl, worker, err, sizeof err) != 0) {
         pb_child_error(res_fd, worker, "%s", err);
         return -1;
     }
@@ -549,7 +552,9 @@ bool pb_worker_stat_sane(const struct pb_worker_stat *ws, size_t ntasks)
            ws->chunks <= ws->tasks && ws->cpu_start >= -1 && ws->cpu_start < (1 << 20) &&
            ws->cpu_end >= -1 && ws->cpu_end < (1 << 20) && (ws->migrated == 0 || ws->migrated == 1) &&
            (!ws->cnt.counted || (ws->cnt.minflt >= 0 && ws->cnt.majflt >= 0 &&
-                                 ws->cnt.nvcsw >= 0 && ws->cnt.nivcsw >= 0));
+                                 ws->cnt.nvcsw >= 0 && ws->cnt.nivcsw >= 0)) &&
+           (ws->mem_known == 0 || (ws->mem_known == 1 && ws->mem_node >= -1 &&
+                                   ws->mem_node < (1 << 16)));
 }
 
 int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_worker_stat *ws)
@@ -572,6 +577,8 @@ int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_w
     ws->cpu_end = got.cpu_end;
     ws->migrated = got.migrated;
     ws->cnt = got.cnt;
+    ws->mem_known = got.mem_known;
+    ws->mem_node = got.mem_node;
     return pb_super_reap(sv, i);
 }
 
@@ -584,8 +591,11 @@ size_t pb_child_chunk_msg(const struct pb_kernel *k, const struct pb_workload *w
         free(*buf);
         *cap = sizeof(struct pb_msg) + bytes;
         *buf = malloc(*cap);
-        if (!*buf) {
-            pb_child_error(fd, worker, "out of memory for %zu bytes of output", bytes);
+        char err[PB_ERRLEN];
+        if (!*buf)
+            snprintf(err, sizeof err, "out of memory for %zu bytes of output", bytes);
+        if (!*buf || pb_mem_child_buffer(*buf, *cap, err, sizeof err) != 0) {
+            pb_child_error(fd, worker, "%s", err);
             return SIZE_MAX;
         }
     }

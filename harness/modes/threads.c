@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "pb.h"
+#include "memplace.h"
 #include "placement.h"
 #include "schedule.h"
 
@@ -104,6 +105,11 @@ static int threads_execute(const struct pb_kernel *k, const struct pb_workload *
         snprintf(err, errlen, "threads: out of memory for %u workers", n);
         return -1;
     }
+    if (pb_mem_place_shares("threads", plan, w, out, err, errlen) != 0) {
+        free(tw);
+        free(tid);
+        return -1;
+    }
     pb_dispenser_init(&r.disp, w->ntasks, plan);
     pthread_mutex_init(&r.gate.lock, NULL);
     pthread_cond_init(&r.gate.cond, NULL);
@@ -132,6 +138,7 @@ static int threads_execute(const struct pb_kernel *k, const struct pb_workload *
         pthread_join(tid[i], NULL);
     pthread_cond_destroy(&r.gate.cond);
     pthread_mutex_destroy(&r.gate.lock);
+    pb_mem_note_shares(plan, w, out, s);
 
     s->cpu_s = 0;
     for (unsigned i = 0; rc == 0 && i < n; i++) {

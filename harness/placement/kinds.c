@@ -26,7 +26,7 @@ static bool is_name(const char *s, size_t n)
 
 static bool is_keyword(const char *s, size_t n)
 {
-    static const char *const words[] = {"all", "fastest", "slowest", "any"};
+    static const char *const words[] = {"all", "fastest", "slowest", "any", "each"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strlen(words[i]) == n && strncmp(s, words[i], n) == 0)
             return true;
@@ -185,8 +185,8 @@ const char *pb_topo_kind_infos(const struct pb_topo *t, unsigned k)
 int pb_kinds_check(const char *text, char *err, size_t errlen)
 {
     if (!text || !*text) {
-        snprintf(err, errlen, "--kinds: empty (expected all, fastest, slowest, any or kind names "
-                              "such as IntelCore)");
+        snprintf(err, errlen, "--kinds: empty (expected all, fastest, slowest, any, each or kind "
+                              "names such as IntelCore)");
         return -1;
     }
     size_t nitems = 0;
@@ -195,7 +195,7 @@ int pb_kinds_check(const char *text, char *err, size_t errlen)
         size_t n = strcspn(p, ",");
         if (!is_name(p, n)) {
             snprintf(err, errlen, "--kinds: malformed choice '%s' (expected all, fastest, "
-                                  "slowest, any or kind names such as IntelCore,IntelAtom)",
+                                  "slowest, any, each or kind names such as IntelCore,IntelAtom)",
                      text);
             return -1;
         }
@@ -211,8 +211,8 @@ int pb_kinds_check(const char *text, char *err, size_t errlen)
             break;
     }
     if (keyword && nitems > 1) {
-        snprintf(err, errlen, "--kinds: all, fastest, slowest and any stand alone, not in a list "
-                              "('%s')",
+        snprintf(err, errlen, "--kinds: all, fastest, slowest, any and each stand alone, not in a "
+                              "list ('%s')",
                  text);
         return -1;
     }
@@ -226,6 +226,12 @@ int pb__kinds_groups(const struct pb_topo *t, const char *spec, int *group, unsi
         spec = "all";
     if (pb_kinds_check(spec, err, errlen) != 0)
         return -1;
+    if (strcmp(spec, "each") == 0) {
+        /* not one plan: the caller runs one per kind (pb_kinds_expand) */
+        snprintf(err, errlen, "--kinds each stands for one plan per CPU kind, not one plan "
+                              "(expand it first)");
+        return -1;
+    }
     unsigned n = t->nkinds;
     bool named = !is_keyword(spec, strlen(spec));
     if (n == 0 && named) {
@@ -300,6 +306,12 @@ int pb_placement_kind(const struct pb_placement *pl, unsigned w)
     return -1;
 }
 
+bool pb_placement_by_kind(const struct pb_placement *pl)
+{
+    return pb_placement_binds(pl) && !pl->cpus && pl->t->nkinds > 0 &&
+           strcmp(pb_placement_kinds(pl), "any") != 0;
+}
+
 const char *pb_placement_kind_name(const struct pb_placement *pl, unsigned w)
 {
     int k = pb_placement_kind(pl, w);
@@ -323,4 +335,27 @@ double pb_placement_capacity(const struct pb_placement *pl, const double *rates,
         sum += rates[k] / ref_rate;
     }
     return sum;
+}
+
+bool pb_kinds_is_each(const char *kinds)
+{
+    return kinds && strcmp(kinds, "each") == 0;
+}
+
+size_t pb_kinds_expand(const struct pb_topo *t, const char *kinds, const char **out, size_t max)
+{
+    if (max == 0)
+        return 0;
+    if (!pb_kinds_is_each(kinds)) {
+        out[0] = kinds ? kinds : "all";
+        return 1;
+    }
+    if (t->nkinds == 0) {
+        out[0] = "all";   /* all cores alike: the one ladder is every kind's */
+        return 1;
+    }
+    size_t n = 0;
+    for (unsigned k = 0; k < t->nkinds && n < max; k++)
+        out[n++] = t->kinds[k].name;   /* fastest first, as the sweep's 1-worker runs go */
+    return n;
 }

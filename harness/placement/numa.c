@@ -4,11 +4,14 @@
  * pb_placement_membind_area() on each worker's share once the buffers exist,
  * or pb_placement_membind_thread() in a worker that allocates and touches its
  * own buffers. */
+#define _DEFAULT_SOURCE   /* syscall */
 #include <errno.h>
+#include <linux/mempolicy.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pb.h"
@@ -129,20 +132,53 @@ static int membind_failed(unsigned w, const char *call, hwloc_const_bitmap_t nod
     return -1;
 }
 
-int pb_placement_membind_area(const struct pb_placement *pl, unsigned w, void *addr, size_t len,
-                              char *err, size_t errlen)
+/* Interleave the pages already there.  mbind(MPOL_MF_MOVE) moves only pages
+ * on a node outside the policy's nodes, so a share first touched on one of the
+ * interleave nodes (the harness poisons the output before every run) would
+ * stay on that one node; move_pages(2) puts page i of [lo, hi) on the i-th
+ * node of the set, round robin.  Pages not present are left for the policy.
+ * Returns 0, or -1 with errno. */
+static int spread_pages(uintptr_t lo, uintptr_t hi, uintptr_t page, hwloc_const_bitmap_t nodes)
+{
+    int ids[64], nn = 0, id;
+    hwloc_bitmap_foreach_begin(id, nodes)
+        if (nn < 64)
+            ids[nn++] = id;
+    hwloc_bitmap_foreach_end();
+    if (nn < 2)
+        return 0;
+    enum { BATCH = 512 };
+    void *pages[BATCH];
+    int target[BATCH], status[BATCH];
+    size_t count = (hi - lo) / page;
+    for (size_t i = 0; i < count; i += BATCH) {
+        size_t n = count - i < BATCH ? count - i : BATCH;
+        for (size_t j = 0; j < n; j++) {
+            pages[j] = (void *)(lo + (i + j) * page);
+            target[j] = ids[(i + j) % (size_t)nn];
+        }
+        if (syscall(SYS_move_pages, 0, (unsigned long)n, pages, target, status, MPOL_MF_MOVE) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* inward: the whole pages inside [addr, addr + len) (a share of memory other
+ * workers use too); else every page it overlaps (memory of this process only). */
+static int membind_range(const struct pb_placement *pl, unsigned w, void *addr, size_t len,
+                         bool inward, char *err, size_t errlen)
 {
     hwloc_bitmap_t nodes;
     hwloc_membind_policy_t policy;
     int rc = prepare(pl, w, true, &nodes, &policy, err, errlen);
     if (rc <= 0)
         return rc;
-    /* Whole pages inside the share only: mbind works on pages, and a page
-     * shared with the next worker's share is not this worker's to move. */
+    /* mbind works on pages, and a page shared with the next worker's share is
+     * not this worker's to move. */
     long pg = sysconf(_SC_PAGESIZE);
     uintptr_t page = pg > 0 ? (uintptr_t)pg : 4096;
-    uintptr_t lo = ((uintptr_t)addr + page - 1) / page * page;
-    uintptr_t hi = ((uintptr_t)addr + len) / page * page;
+    uintptr_t lo = ((uintptr_t)addr + (inward ? page - 1 : 0)) / page * page;
+    uintptr_t hi = ((uintptr_t)addr + len + (inward ? 0 : page - 1)) / page * page;
     if (!addr || len == 0 || (uintptr_t)addr + len < (uintptr_t)addr || hi <= lo) {
         hwloc_bitmap_free(nodes);
         return 0;
@@ -156,8 +192,25 @@ int pb_placement_membind_area(const struct pb_placement *pl, unsigned w, void *a
         hwloc_bitmap_free(nodes);
         return -1;
     }
+    if (policy == HWLOC_MEMBIND_INTERLEAVE && spread_pages(lo, hi, page, nodes) != 0) {
+        membind_failed(w, "move_pages", nodes, "round robin", errno, err, errlen);
+        hwloc_bitmap_free(nodes);
+        return -1;
+    }
     hwloc_bitmap_free(nodes);
     return 0;
+}
+
+int pb_placement_membind_area(const struct pb_placement *pl, unsigned w, void *addr, size_t len,
+                              char *err, size_t errlen)
+{
+    return membind_range(pl, w, addr, len, true, err, errlen);
+}
+
+int pb_placement_membind_private(const struct pb_placement *pl, unsigned w, void *addr,
+                                 size_t len, char *err, size_t errlen)
+{
+    return membind_range(pl, w, addr, len, false, err, errlen);
 }
 
 int pb_placement_membind_thread(const struct pb_placement *pl, unsigned w, char *err,
@@ -179,4 +232,31 @@ int pb_placement_membind_thread(const struct pb_placement *pl, unsigned w, char 
     }
     hwloc_bitmap_free(nodes);
     return 0;
+}
+
+int pb_placement_area_node(const struct pb_placement *pl, const void *addr, size_t len)
+{
+    if (!pl || !pl->t->this_system || !addr || len == 0)
+        return -2;
+    const struct hwloc_topology_support *s = hwloc_topology_get_support(pl->t->topo);
+    if (!s->membind->get_area_memlocation)
+        return -2;
+    hwloc_bitmap_t nodes = hwloc_bitmap_alloc();
+    if (!nodes)
+        return -2;
+    /* On Linux this is move_pages(2) without target nodes: the node of every
+     * page present, pages never touched left out. */
+    int rc = -2;
+    if (hwloc_get_area_memlocation(pl->t->topo, addr, len, nodes, HWLOC_MEMBIND_BYNODESET) == 0 &&
+        !hwloc_bitmap_iszero(nodes)) {
+        if (hwloc_bitmap_weight(nodes) > 1) {
+            rc = -1;
+        } else {
+            hwloc_obj_t o = hwloc_get_numanode_obj_by_os_index(
+                pl->t->topo, (unsigned)hwloc_bitmap_first(nodes));
+            rc = o ? (int)o->logical_index : -2;
+        }
+    }
+    hwloc_bitmap_free(nodes);
+    return rc;
 }

@@ -34,6 +34,10 @@ struct pb_place_opts {
  *   K1[,K2]   only the kinds named (as `parbench topo` lists them: hwloc's
  *             CoreType such as IntelCore / IntelAtom, else kind0, kind1, ...
  *             with kind0 the slowest), filled in the order written.
+ *   each      the worker ladder once per kind, fastest kind first: `parbench
+ *             run` expands it (pb_kinds_expand) into one choice per kind, each
+ *             with its own ladder (-w auto / all count that kind's cores); a
+ *             single plan cannot be made with it.
  * Within each kind, --policy compact or scatter applies; with --bind pu and
  * scatter, every core of every chosen kind gets a worker before an SMT sibling. */
 
@@ -146,6 +150,10 @@ enum pb_membind pb_placement_membind(const struct pb_placement *pl);
  * the machine reports no kinds, the plan does not bind, or the cpuset is not
  * inside one kind.  kind_name: that kind's name, "" for -1. */
 int pb_placement_kind(const struct pb_placement *pl, unsigned w);
+/* True when the plan binds by CPU kind: it binds, the machine reports kinds,
+ * and --kinds is not "any" (so topology order, as mpirun's --map-by knows it,
+ * is not the plan's order). */
+bool pb_placement_by_kind(const struct pb_placement *pl);
 const char *pb_placement_kind_name(const struct pb_placement *pl, unsigned w);
 /* The capacity the plan gives, in units of one reference worker: the sum over
  * workers of rates[kind of the worker] / ref_rate, where rates[k] is the
@@ -187,6 +195,21 @@ int pb_placement_membind_area(const struct pb_placement *pl, unsigned w, void *a
                               char *err, size_t errlen);
 int pb_placement_membind_thread(const struct pb_placement *pl, unsigned w, char *err,
                                 size_t errlen);
+/* The same for memory private to the calling process (a forked worker's
+ * buffer): every page [addr, addr + len) overlaps, ends included.  Needed
+ * because a malloc in a forked child may reuse heap pages inherited from the
+ * parent, and a page the parent wrote after the fork is the child's alone
+ * and is not copied on the child's write, so it stays on the parent's node
+ * whatever the child's policy says; this moves it. */
+int pb_placement_membind_private(const struct pb_placement *pl, unsigned w, void *addr,
+                                 size_t len, char *err, size_t errlen);
+/* Where the pages of [addr, addr + len) are now, as the kernel reports them
+ * (move_pages(2) through hwloc_get_area_memlocation; every page overlapping the
+ * range counts, pages never touched are left out): the NUMA node's hwloc
+ * logical index when all are on one node, -1 when they are on several, -2 when
+ * none is present or this system cannot say (and for a plan of another
+ * machine).  pl only supplies the topology; it need not bind. */
+int pb_placement_area_node(const struct pb_placement *pl, const void *addr, size_t len);
 
 /* Bind the calling thread / the calling process to worker w's cpuset.
  * A NULL or non-binding plan is a no-op returning 0.  A plan from a synthetic
@@ -205,6 +228,12 @@ int pb_membind_parse(const char *text, enum pb_membind *out);
 /* The syntax of a --kinds choice (names are checked against the machine when
  * a plan is made).  Returns 0, or -1 with err. */
 int pb_kinds_check(const char *text, char *err, size_t errlen);
+/* --kinds each (above): the choices it stands for, one per kind, fastest
+ * first (the kinds' names, pointing into t); "all" alone on a machine without
+ * kinds.  Any other choice stands for itself (NULL for "all").  Writes at most
+ * max and returns how many. */
+size_t pb_kinds_expand(const struct pb_topo *t, const char *kinds, const char **out, size_t max);
+bool pb_kinds_is_each(const char *kinds);
 /* One placement option by its long name ("kinds", "membind") with its value,
  * for the option loops of `run` and `topo`.  Returns 0, or -1 with err. */
 int pb_place_opt_parse(struct pb_place_opts *o, const char *opt, const char *value, char *err,

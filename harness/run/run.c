@@ -142,15 +142,19 @@ void pb_run_free(struct pb_run *r)
 }
 
 /* The placement plan for `workers`, made once. */
-static struct pb_placement *plan_for(struct pb_run *r, unsigned workers, char *err, size_t errlen)
+static struct pb_placement *plan_for(struct pb_run *r, unsigned workers, const char *kinds,
+                                     char *err, size_t errlen)
 {
     for (size_t i = 0; i < r->nplans; i++)
-        if (r->plans[i].workers == workers)
+        if (r->plans[i].workers == workers && r->plans[i].kinds == kinds)
             return r->plans[i].pl;
     struct pb_plan_slot *s = &r->plans[r->nplans];
-    if (pb_placement_make(&s->pl, r->topo, workers, &r->o.place, err, errlen) != 0)
+    struct pb_place_opts o = r->o.place;
+    o.kinds = kinds;
+    if (pb_placement_make(&s->pl, r->topo, workers, &o, err, errlen) != 0)
         return NULL;
     s->workers = workers;
+    s->kinds = kinds;
     r->nplans++;
     return s->pl;
 }
@@ -272,9 +276,10 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
             for (size_t wi = 0; wi < (single ? 1 : r->nworkers); wi++)
                 for (size_t s = 0; s < (single ? 1 : r->o.nschedules); s++) {
                     unsigned workers = single ? 1 : r->workers[wi];
+                    const char *kinds = r->worker_kinds[single ? 0 : wi];
                     struct pb_prepared *p =
                         input_at(r, &r->bases[i], r->o.weak ? workers : 1, err, errlen);
-                    struct pb_placement *pl = p ? plan_for(r, workers, err, errlen) : NULL;
+                    struct pb_placement *pl = p ? plan_for(r, workers, kinds, err, errlen) : NULL;
                     if (!pl)
                         return PB_EXIT_USAGE;
                     struct pb_run_config *c = &r->cfg[r->ncfg++];
@@ -289,8 +294,10 @@ static int build_configs(struct pb_run *r, char *err, size_t errlen)
                                  .placement = pl, .params = &p->params},
                         .place = &r->o.place, .warmup = (unsigned)r->o.warmup,
                         .quota = &r->quota};
-                    snprintf(c->label, sizeof c->label, "%s %s workers=%u %s", p->k->name,
-                             mode->name, workers, pb_schedule_name(c->c.plan.schedule));
+                    snprintf(c->label, sizeof c->label, "%s %s workers=%u %s%s%s", p->k->name,
+                             mode->name, workers, pb_schedule_name(c->c.plan.schedule),
+                             pb_kinds_is_each(r->o.place.kinds) ? " kinds=" : "",
+                             pb_kinds_is_each(r->o.place.kinds) ? kinds : "");
                     if (pb_outcome_init(&c->o, workers, cap) != 0) {
                         snprintf(err, errlen, "out of memory for %zu runs", cap);
                         return PB_EXIT_FAIL;
@@ -306,24 +313,36 @@ int pb_run_prepare(struct pb_run *r, char *err, size_t errlen)
         return PB_EXIT_FAIL;
     const char *wt = r->o.workers_text;
     pb_cpuquota_read(&r->quota);
-    if (strcmp(wt, "auto") == 0 || strcmp(wt, "all") == 0) {
-        r->nworkers = pb_topo_ladder_for(r->topo, &r->o.place, strcmp(wt, "all") == 0,
-                                         r->workers, MAX_WORKERS);
-        /* A cgroup quota of 1.5 CPUs makes 2 workers the most worth timing. */
-        unsigned cap = pb_cpuquota_ceiling(&r->quota);
-        unsigned top = r->nworkers ? r->workers[r->nworkers - 1] : 0;
-        if (!r->o.place.oversubscribe && top > cap) {
-            r->nworkers = pb_ladder_cap(r->workers, r->nworkers, cap);
-            pb_info("-w %s stops at %u worker(s): the cgroup quota and cpuset leave %.3g CPU(s) "
-                    "(--oversubscribe goes on to %u)", wt, cap, r->quota.effective_cpus, top);
+    /* --kinds each: the ladder once per kind, fastest first (numa helper, issue 16) */
+    const char *choice[16];
+    size_t nchoice = pb_kinds_expand(r->topo, r->o.place.kinds, choice, 16);
+    for (size_t k = 0; k < nchoice; k++) {
+        const char *kinds = pb_kinds_is_each(r->o.place.kinds) ? choice[k] : r->o.place.kinds;
+        unsigned *ws = r->workers + r->nworkers;
+        size_t n = 0, room = MAX_WORKERS - r->nworkers;
+        struct pb_place_opts o = r->o.place;
+        o.kinds = kinds;
+        if (strcmp(wt, "auto") == 0 || strcmp(wt, "all") == 0) {
+            n = pb_topo_ladder_for(r->topo, &o, strcmp(wt, "all") == 0, ws, room);
+            /* A cgroup quota of 1.5 CPUs makes 2 workers the most worth timing. */
+            unsigned cap = pb_cpuquota_ceiling(&r->quota);
+            unsigned top = n ? ws[n - 1] : 0;
+            if (!r->o.place.oversubscribe && top > cap) {
+                n = pb_ladder_cap(ws, n, cap);
+                pb_info("-w %s stops at %u worker(s): the cgroup quota and cpuset leave %.3g "
+                        "CPU(s) (--oversubscribe goes on to %u)", wt, cap,
+                        r->quota.effective_cpus, top);
+            }
+        } else if (pb_parse_counts("--workers", wt, MAX_WORKERS, ws, room, &n, err, errlen) != 0) {
+            return PB_EXIT_USAGE;
         }
-    } else if (pb_parse_counts("--workers", wt, MAX_WORKERS, r->workers, MAX_WORKERS,
-                               &r->nworkers, err, errlen) != 0) {
-        return PB_EXIT_USAGE;
+        for (size_t i = 0; i < n; i++)
+            r->worker_kinds[r->nworkers + i] = kinds;
+        r->nworkers += n;
     }
     /* Every placement before any work, so a bad plan never costs a long sweep. */
     for (size_t i = 0; i < r->nworkers; i++)
-        if (!plan_for(r, r->workers[i], err, errlen))
+        if (!plan_for(r, r->workers[i], r->worker_kinds[i], err, errlen))
             return PB_EXIT_USAGE;
     for (size_t i = 0; i < r->o.nkernels; i++, r->nbases++) {
         r->bases[i].k = r->o.kernels[i];

@@ -77,6 +77,7 @@ struct pb_run_config {
 
 struct pb_plan_slot {
     unsigned workers;
+    const char *kinds;                /* the --kinds choice it was made with (--kinds each) */
     struct pb_placement *pl;
 };
 
@@ -86,6 +87,8 @@ struct pb_run {
     struct pb_topo *topo;
     struct pb_cpuquota quota;         /* the container's CPU limits, read once */
     unsigned workers[MAX_WORKERS];
+    const char *worker_kinds[MAX_WORKERS];   /* --kinds each: the kind of each ladder entry
+                                                (the ladder once per kind); else o.place.kinds */
     size_t nworkers;
     struct pb_plan_slot plans[MAX_WORKERS + 1];   /* kept alive across rounds */
     size_t nplans;

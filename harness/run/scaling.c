@@ -55,12 +55,21 @@ static const cJSON *baseline(const cJSON *records, const cJSON *rec)
     return NULL;
 }
 
-/* The valid record of rec's own mode and schedule at one worker. */
+/* The same --kinds choice (placement.kinds; "" in files older than it): under
+ * --kinds each a ladder's own 1-worker run is the one on its kind. */
+static bool same_kinds(const cJSON *a, const cJSON *b)
+{
+    return same(cJSON_GetObjectItemCaseSensitive(a, PB_KEY(placement)),
+                cJSON_GetObjectItemCaseSensitive(b, PB_KEY(placement)), "kinds");
+}
+
+/* The valid record of rec's own mode, schedule and kinds at one worker. */
 static const cJSON *own_one_worker(const cJSON *records, const cJSON *rec)
 {
     const cJSON *o;
     cJSON_ArrayForEach(o, records)
-        if (one_worker_of(o, rec) && same(o, rec, PB_KEY(mode)) && same(o, rec, PB_KEY(schedule)))
+        if (one_worker_of(o, rec) && same(o, rec, PB_KEY(mode)) && same(o, rec, PB_KEY(schedule)) &&
+            same_kinds(o, rec))
             return o;
     return NULL;
 }

@@ -83,7 +83,8 @@ extra_cases() {
         transcript_case "$@" -w 2 --membind interleave
         transcript_case "$@" -w 3 --cpus 0,16,63 --membind local
         transcript_case "$@" -w 4 --membind none
-        transcript_case "$@" -w 2 --bind none --membind local ;;
+        transcript_case "$@" -w 2 --bind none --membind local
+        transcript_case "$@" -w 2 --kinds each --policy scatter --membind local ;;
     hybrid-8p16e)
         transcript_case "$@" -w 4 --kinds fastest
         transcript_case "$@" -w 8 --kinds fastest --bind pu --policy scatter
@@ -97,13 +98,19 @@ extra_cases() {
         transcript_case "$@" -w 8 --smt-pair
         transcript_case "$@" -w 8 --smt-pair --policy scatter
         transcript_case "$@" -w 4 --smt-pair --kinds IntelAtom
-        transcript_case "$@" -w 10 --smt-pair ;;
+        transcript_case "$@" -w 10 --smt-pair
+        transcript_case "$@" -w 4 --kinds each
+        transcript_case "$@" -w 8 --kinds each --bind pu --policy scatter
+        transcript_case "$@" -w 12 --kinds each
+        transcript_case "$@" -w 2 --kinds each,IntelCore ;;
     arm-1p3b4l)
         transcript_case "$@" -w 3 --kinds kind1
         transcript_case "$@" -w 5 --kinds kind0,kind2
         transcript_case "$@" -w 2 --kinds fastest
         transcript_case "$@" -w 4 --kinds slowest --bind pu
-        transcript_case "$@" -w 2 --smt-pair ;;
+        transcript_case "$@" -w 2 --smt-pair
+        transcript_case "$@" -w 1 --kinds each
+        transcript_case "$@" -w 3 --kinds each ;;
     esac
 }
 
@@ -190,7 +197,7 @@ topo_error 2 "topo: unexpected argument 'extra'" topo extra
 topo_error 2 "topo: --bind, --policy, --cpus, --oversubscribe, --kinds, --membind and --smt-pair need -w N" \
     topo --bind core
 topo_error 2 "--kinds: empty" topo "${S1[@]}" -w 1 --kinds ""
-topo_error 2 "--kinds: all, fastest, slowest and any stand alone, not in a list ('all,fastest')" \
+topo_error 2 "--kinds: all, fastest, slowest, any and each stand alone, not in a list ('all,fastest')" \
     topo "${S1[@]}" -w 1 --kinds all,fastest
 topo_error 2 "--kinds: malformed choice 'a,,b'" topo "${S1[@]}" -w 1 --kinds a,,b
 topo_error 2 "--kinds: x is listed twice" topo "${S1[@]}" -w 1 --kinds x,x

@@ -255,18 +255,17 @@ static void kernel_section(struct pb_doc *d, const struct pb_report_in *in, size
     }
     if (!in->plotted || !in->plotted[k])
         return;
-    const char *src[8], *link[8], *alt[8];
-    char s[8][160], l[8][160];
+    const char *src[8], *alt[8];
+    char s[8][160];
     for (size_t c = 0; c < pb_report_ncharts && c < 8; c++) {
-        /* SVG in the page (sharp at any zoom), PNG in Markdown (renders everywhere). */
+        /* SVG inlined in the page (sharp at any zoom, nothing beside it needed),
+         * PNG in Markdown (renders everywhere). */
         snprintf(s[c], sizeof s[c], "plots/%s-%s.%s", sec->slug, pb_report_charts[c].script,
                  d->kind == PB_DOC_HTML ? "svg" : "png");
-        snprintf(l[c], sizeof l[c], "plots/%s-%s.png", sec->slug, pb_report_charts[c].script);
         src[c] = s[c];
-        link[c] = l[c];
         alt[c] = pb_report_charts[c].caption;
     }
-    pb_doc_figures(d, pb_report_ncharts, src, link, alt);
+    pb_doc_figures(d, pb_report_ncharts, src, NULL, alt);
 }
 
 /* Whether record r stopped short of the precision target: it hit the run or
@@ -346,8 +345,12 @@ void pb_report_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_repo
     char title[600];
     snprintf(title, sizeof title, "parbench report: %s", rf->sys.host);
     pb_doc_begin(d, kind, title);
+    /* The page carries its charts inside it: it can be mailed or copied alone. */
+    d->inline_dir = rf->dir;
     pb_doc_heading(d, 1, "top", title);
-    pb_doc_para(d, "note", "%s, measured %s on %s; parbench %s. Results: results.json, results.csv.",
+    pb_doc_para(d, "note",
+                "%s, measured %s on %s; parbench %s. Results: results.json, results.csv; "
+                "charts: plots/*.png and plots/*.svg.",
                 rf->sys.cpu_model, rf->sys.start_time[0] ? rf->sys.start_time : "(time unknown)",
                 rf->sys.host, rf->sys.parbench_version[0] ? rf->sys.parbench_version : "?");
     if (in->no_plots)

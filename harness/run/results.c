@@ -348,7 +348,8 @@ int pb_results_write(struct pb_results *r, char *err, size_t errlen)
         return -1;
 
     size_t len;
-    char *csv = pb_results_csv(r->records, &len);
+    char *csv = pb_results_csv(r->records, cJSON_GetObjectItemCaseSensitive(r->root, "system"),
+                               &len);
     if (!csv) {
         snprintf(err, errlen, "out of memory formatting results.csv");
         return -1;

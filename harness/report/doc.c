@@ -44,7 +44,7 @@ static const char css[] =
     "figcaption{font-size:13px;color:#57606a;text-align:center;padding:2px}\n"
     "@media (max-width:640px){body{font-size:14px}main{padding:10px 10px 32px}"
     "h1{font-size:1.3em}th,td{padding:2px 6px}div.box{padding:2px 8px}"
-    "ul{padding-left:1.3em}}\n"
+    "ul{padding-left:1.3em}table.kv td:first-child{white-space:normal;min-width:7em}}\n"
     "@page{margin:14mm 12mm}\n"
     "@media print{body{font-size:10pt}main{max-width:none;padding:0}"
     ".scroll{overflow:visible}table{font-size:7.5pt}th,td{padding:1px 4px}"

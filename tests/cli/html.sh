@@ -64,7 +64,7 @@ cat >probe.html <<EOF
 $frames
 <pre id="result"></pre>
 <script>
-var frames = document.querySelectorAll('iframe'), left = frames.length, out = {};
+var frames = document.querySelectorAll('iframe'), out = {};
 function measure(f) {
   var d = f.contentDocument, w = f.contentWindow, r = {};
   r.width = w.innerWidth;
@@ -97,18 +97,20 @@ function measure(f) {
   });
   return r;
 }
-frames.forEach(function (f) {
-  f.addEventListener('load', function () {
+// The page's load waits for every frame's (a frame's own load event may come
+// before this script runs).
+window.addEventListener('load', function () {
+  frames.forEach(function (f) {
     try { out[f.dataset.name] = measure(f); } catch (e) { out[f.dataset.name] = {error: String(e)}; }
-    if (--left === 0) document.getElementById('result').textContent = JSON.stringify(out);
   });
+  document.getElementById('result').textContent = JSON.stringify(out);
 });
 </script></body></html>
 EOF
 timeout 300 "$browser" "${flags[@]}" --allow-file-access-from-files --window-size=1400,1000 \
     --virtual-time-budget=15000 --dump-dom "file://$TMP/probe.html" >dom.html 2>chrome.err || true
 sed -n 's:.*<pre id="result">\(.*\)</pre>.*:\1:p' dom.html | sed -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' >result.json
-if ! jq -e 'length == 8' result.json >/dev/null 2>&1; then
+if ! [ -s result.json ] || ! jq -e 'type == "object" and length == 8' result.json >/dev/null 2>&1; then
     fail "Chromium measured no page: $(head -c 300 result.json) $(grep -v '^\s*$' chrome.err | tail -3)"
     finish
 fi
@@ -119,6 +121,10 @@ for d in tiny run-a xss alone; do
     for w in 420 1280; do
         r=$(jq -c ".[\"$d@$w\"]" result.json)
         n="$d at $w px"
+        if ! jq -e '.width' <<<"$r" >/dev/null 2>&1; then
+            fail "$n: not measured: $(head -c 300 <<<"$r")"
+            continue
+        fi
         check "$n: measured in a frame $w px wide" test "$(jq .width <<<"$r")" -eq "$w"
         check "$n: no horizontal overflow (page $(jq .scrollWidth <<<"$r") px wide; $(jq -c .wide <<<"$r"))" \
             test "$(jq .scrollWidth <<<"$r")" -le "$w"

@@ -94,14 +94,16 @@ jq '.results[0].warnings = ["the first timed run is an outlier (0.703507 s, medi
 check "warning times in ms" grep -qF "the first timed run is an outlier (703.5 ms, median 42.79 ms): consider" oldwarn/report.md
 
 # The topology picture is inlined only when it reaches nothing outside the page.
-for kind in script href ok; do
+for kind in script href onload ok; do
     mkdir topo-$kind
     jq '.system.topology_picture = "topology.svg"' run-a/results.json >topo-$kind/results.json
 done
 printf '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>\n' >topo-script/topology.svg
 printf '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="http://example.com/x.png"/></svg>\n' >topo-href/topology.svg
 printf '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 20px 10px"><defs><rect id="r" width="5" height="5"/></defs><use xlink:href="#r" fill="url(#r)"/></svg>\n' >topo-ok/topology.svg
-for kind in script href ok; do "$PARBENCH" report -q --no-plots topo-$kind; done
+printf '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>\n' >topo-onload/topology.svg
+for kind in script href onload ok; do "$PARBENCH" report -q --no-plots topo-$kind; done
+check "an SVG with an event handler is not inlined" grep -qF 'it holds an event handler (onload)' topo-onload/report.html
 check "an SVG with a script is not inlined, and says why" \
     grep -qF 'topology.svg: not inlined: it holds a &lt;script&gt; element)' topo-script/report.html
 check "no script in the page" bash -c "! grep -qi '<script' topo-script/report.html"

@@ -58,6 +58,23 @@ const char *pb_fmt_time_range(double lo, double hi, double ref, char *buf, size_
     return buf;
 }
 
+const char *pb_fmt_time_list(const double *v, size_t n, double ref, char *buf, size_t len)
+{
+    double k;
+    const char *u = time_unit(isfinite(ref) ? ref : n ? v[0] : 0, &k);
+    int d = decimals(isfinite(ref) ? ref * k : n ? v[0] * k : 0);
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++) {
+        int w = isfinite(v[i]) ? snprintf(buf + used, len - used, "%s%.*f", i ? " / " : "", d, v[i] * k)
+                               : snprintf(buf + used, len - used, "%s" MISSING, i ? " / " : "");
+        used += w > 0 ? (size_t)w : 0;
+    }
+    if (used < len)
+        snprintf(buf + used, len - used, " %s", u);
+    return buf;
+}
+
 const char *pb_fmt_si(double v, char *buf, size_t len)
 {
     static const char *const prefix[] = {"", " k", " M", " G", " T", " P"};

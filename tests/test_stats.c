@@ -34,6 +34,25 @@ static void test_summary(void)
     CHECK(!s.has_ci);
 }
 
+/* Type-7 quantiles, checked against numpy.percentile's defaults by hand. */
+static void test_quantile(void)
+{
+    const double x[] = {5, 1, 4, 2, 3};
+    CHECK_NEAR(pb_quantile(x, 5, 0.5), 3, 0);           /* the median */
+    CHECK_NEAR(pb_quantile(x, 5, 0), 1, 0);
+    CHECK_NEAR(pb_quantile(x, 5, 1), 5, 0);
+    CHECK_NEAR(pb_quantile(x, 5, 0.05), 1.2, 1e-12);    /* 0.2 of the way from 1 to 2 */
+    CHECK_NEAR(pb_quantile(x, 5, 0.95), 4.8, 1e-12);
+    const double even[] = {4, 1, 3, 2};
+    CHECK_NEAR(pb_quantile(even, 4, 0.5), pb_median(even, 4), 0);
+    CHECK_NEAR(pb_quantile(even, 4, 0.05), 1.15, 1e-12);
+    const double one[] = {7};
+    CHECK_NEAR(pb_quantile(one, 1, 0.95), 7, 0);
+    CHECK(isnan(pb_quantile(x, 0, 0.5)));
+    CHECK(isnan(pb_quantile(x, 5, 1.5)));
+    CHECK(x[0] == 5 && x[1] == 1);                      /* not modified */
+}
+
 static void test_ci_ranks(void)
 {
     size_t lo = 99, hi = 99;
@@ -226,6 +245,7 @@ static void test_amdahl(void)
 int main(void)
 {
     test_summary();
+    test_quantile();
     test_ci_ranks();
     test_ci_exact();
     test_outliers();

@@ -4,21 +4,28 @@
 #include <string.h>
 
 #include "doc.h"
+#include "fsutil.h"
+#include "pb.h"
+#include "svg-inline.h"
 
-/* Inline so the page needs nothing from the network. */
+/* Inline so the page needs nothing from the network.  Narrow screens (420 px):
+ * tables scroll inside their own box, charts take the width there is, long
+ * words break; print: no scroll boxes, each kernel on a new page, figures and
+ * rows never cut in two. */
 static const char css[] =
     "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
     "color:#1d2430;background:#fff;margin:0}\n"
     "main{max-width:1200px;margin:0 auto;padding:20px 32px 48px}\n"
+    "h1,h2,h3,p,li,figcaption{overflow-wrap:anywhere}\n"
     "h1{font-size:1.6em;border-bottom:3px solid #2b6cb0;padding-bottom:6px}\n"
     "h2{font-size:1.3em;margin-top:2.2em;border-bottom:1px solid #d0d7de;padding-bottom:4px}\n"
     "h3{font-size:1.08em;margin-top:1.6em}\n"
-    /* A table wider than the page scrolls inside its own box (compare's many columns). */
-    "table{border-collapse:collapse;margin:10px 0 14px;font-size:14px;display:block;"
-    "max-width:100%;overflow-x:auto}\n"
+    ".scroll{overflow-x:auto;max-width:100%;margin:10px 0 14px}\n"
+    "table{border-collapse:collapse;font-size:14px}\n"
     "th,td{border:1px solid #d0d7de;padding:3px 9px;vertical-align:top}\n"
-    "th{background:#eef2f6;text-align:left;white-space:nowrap}\n"
-    ".r{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "th{background:#eef2f6;text-align:left;vertical-align:bottom}\n"
+    ".r{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "td.r{white-space:nowrap}\n"
     "tr:nth-child(even) td{background:#f8fafc}\n"
     "tr.bad td{background:#fdeaea;color:#8a1c1c}\n"
     "table.kv td:first-child{font-weight:600;background:#f4f6f8;white-space:nowrap}\n"
@@ -27,13 +34,25 @@ static const char css[] =
     "li{margin:3px 0}\n"
     "div.box{border:1px solid #d0d7de;border-left:4px solid #0969da;padding:2px 14px;"
     "margin:12px 0;background:#f6f8fa}\n"
+    "div.box h2{margin-top:.6em}\n"
     "pre{background:#f4f6f8;padding:8px 12px;white-space:pre-wrap;word-break:break-all;"
     "font-size:13px}\n"
-    ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:14px;"
-    "margin:10px 0}\n"
-    "figure{margin:0;border:1px solid #d0d7de;padding:4px;background:#fff}\n"
-    "figure img{width:100%;height:auto;display:block}\n"
-    "figcaption{font-size:13px;color:#57606a;text-align:center;padding:2px}\n";
+    ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,540px),1fr));"
+    "gap:14px;margin:10px 0}\n"
+    "figure{margin:0;border:1px solid #d0d7de;padding:4px;background:#fff;min-width:0}\n"
+    "figure img,figure svg{width:100%;height:auto;display:block}\n"
+    "figure.missing{padding:12px;background:#fff6db}\n"
+    "figcaption{font-size:13px;color:#57606a;text-align:center;padding:2px}\n"
+    "@media (max-width:640px){body{font-size:14px}main{padding:10px 10px 32px}"
+    "h1{font-size:1.3em}th,td{padding:2px 6px}div.box{padding:2px 8px}"
+    "ul{padding-left:1.3em}table.kv td:first-child{white-space:normal;min-width:7em}}\n"
+    "@page{margin:14mm 12mm}\n"
+    "@media print{body{font-size:10pt}main{max-width:none;padding:0}"
+    ".scroll{overflow:visible}table{font-size:7.5pt}th,td{padding:1px 4px}"
+    "td.r{white-space:normal}thead{display:table-header-group}"
+    "tr,figure,div.box,pre{break-inside:avoid}h1,h2,h3{break-after:avoid}"
+    "h2[id^=kernel-]{break-before:page}.figs{grid-template-columns:1fr 1fr;gap:8px}"
+    "a{color:inherit;text-decoration:none}}\n";
 
 /* End an open bullet list before anything that is not an item. */
 static void close_list(struct pb_doc *d)
@@ -235,11 +254,12 @@ void pb_doc_table(struct pb_doc *d, size_t ncols, const char *const *head, const
         blank = blank && !head[i][0];
     if (d->kind == PB_DOC_HTML && blank) {
         /* A key/value table: no header row. */
-        pb_tb_puts(&d->out, "<table class=\"kv\">\n<tbody>\n");
+        pb_tb_puts(&d->out, "<div class=\"scroll\"><table class=\"kv\">\n<tbody>\n");
         return;
     }
     if (d->kind == PB_DOC_HTML) {
-        pb_tb_puts(&d->out, "<table>\n<thead><tr>");
+        /* In a box of its own that scrolls sideways: a wide table never widens the page. */
+        pb_tb_puts(&d->out, "<div class=\"scroll\"><table>\n<thead><tr>");
         for (size_t i = 0; i < ncols; i++) {
             pb_tb_puts(&d->out, i < sizeof d->align && d->align[i] == 'r' ? "<th class=\"r\">" : "<th>");
             text(d, head[i]);
@@ -283,8 +303,47 @@ void pb_doc_row(struct pb_doc *d, bool bad, const char *const *cells)
 
 void pb_doc_table_end(struct pb_doc *d)
 {
-    pb_tb_puts(&d->out, d->kind == PB_DOC_HTML ? "</tbody>\n</table>\n" : "\n");
+    pb_tb_puts(&d->out, d->kind == PB_DOC_HTML ? "</tbody>\n</table></div>\n" : "\n");
     d->ncols = 0;
+}
+
+/* src ends in ".svg". */
+static bool is_svg(const char *src)
+{
+    size_t n = strlen(src);
+    return n >= 4 && strcmp(src + n - 4, ".svg") == 0;
+}
+
+/* One HTML figure with the SVG at inline_dir/src inside it; when it cannot
+ * be inlined, its caption and why instead (never an image that breaks). */
+static void inline_figure(struct pb_doc *d, const char *src, const char *alt)
+{
+    char path[PB_PATH_MAX], err[PB_ERRLEN], prefix[32];
+    struct pb_tb svg = {0};
+    snprintf(prefix, sizeof prefix, "f%zu-", ++d->nfig);
+    int rc = pb_path_join(path, d->inline_dir, src, err, sizeof err);
+    if (rc == 0 && is_svg(src))
+        rc = pb_svg_inline(&svg, path, prefix, err, sizeof err);
+    else if (rc == 0) {
+        snprintf(err, sizeof err, "%s: only SVG pictures are embedded", src);
+        rc = -1;
+    }
+    if (rc != 0) {
+        pb_tb_puts(&d->out, "<figure class=\"missing\"><figcaption>");
+        pb_tb_html(&d->out, alt);
+        pb_tb_puts(&d->out, ": not shown (");
+        pb_tb_html(&d->out, err);
+        pb_tb_puts(&d->out, ")</figcaption></figure>\n");
+    } else {
+        pb_tb_puts(&d->out, "<figure>");
+        pb_tb_putn(&d->out, pb_tb_str(&svg), svg.len);
+        pb_tb_puts(&d->out, "<figcaption>");
+        pb_tb_html(&d->out, alt);
+        pb_tb_puts(&d->out, "</figcaption></figure>\n");
+    }
+    if (svg.oom)
+        d->out.oom = true;
+    pb_tb_free(&svg);
 }
 
 void pb_doc_figures(struct pb_doc *d, size_t n, const char *const *src, const char *const *link,
@@ -294,6 +353,10 @@ void pb_doc_figures(struct pb_doc *d, size_t n, const char *const *src, const ch
     if (d->kind == PB_DOC_HTML) {
         pb_tb_puts(&d->out, "<div class=\"figs\">\n");
         for (size_t i = 0; i < n; i++) {
+            if (d->inline_dir) {
+                inline_figure(d, src[i], alt[i]);
+                continue;
+            }
             pb_tb_puts(&d->out, "<figure><a href=\"");
             pb_tb_html(&d->out, link && link[i] ? link[i] : src[i]);
             pb_tb_puts(&d->out, "\"><img src=\"");

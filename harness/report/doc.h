@@ -18,6 +18,11 @@ struct pb_doc {
     bool in_list;
     size_t ncols;               /* columns of the open table, 0 when none */
     char align[32];             /* its column alignments */
+    /* HTML: when set, the directory figures' paths are relative to, and each
+     * SVG figure is inlined from there (svg-inline.h), so the page stands
+     * alone; when NULL, figures are <img> elements pointing at the files. */
+    const char *inline_dir;
+    size_t nfig;                /* figures inlined so far: their ids' prefix */
 };
 
 /* Start a document with this title (the HTML head holds the style sheet). */
@@ -46,7 +51,10 @@ void pb_doc_table(struct pb_doc *d, size_t ncols, const char *const *head, const
 /* A row; `bad` marks an invalid or failed configuration. */
 void pb_doc_row(struct pb_doc *d, bool bad, const char *const *cells);
 void pb_doc_table_end(struct pb_doc *d);
-/* Figures side by side: an image per entry, each linking to `link[i]` (or to itself). */
+/* Figures side by side: an image per entry.  Markdown shows src[i]; HTML
+ * inlines src[i] when it is an .svg and d->inline_dir is set (a figure that
+ * cannot be inlined becomes its caption and the reason, never a broken
+ * image), else shows it as an <img> linking to `link[i]` (or to itself). */
 void pb_doc_figures(struct pb_doc *d, size_t n, const char *const *src, const char *const *link,
                     const char *const *alt);
 

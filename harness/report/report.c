@@ -1,6 +1,8 @@
 /* What report.md and report.html say, in the order a reader needs it. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "charts.h"
@@ -11,6 +13,7 @@
 #include "report-stats.h"
 #include "report.h"
 #include "report-breakdown.h"
+#include "stats.h"
 
 const struct pb_chart pb_report_charts[] = {
     {"speedup", "Speedup versus workers (ideal line, Amdahl fit dotted)"},
@@ -45,6 +48,30 @@ void pb_shell_join(struct pb_tb *b, const cJSON *argv)
                 pb_tb_putn(b, s, 1);
         pb_tb_puts(b, "'");
     }
+}
+
+/* A warning with its times written as the tables write them: "0.703507 s"
+ * (files written before parbench formatted them) becomes "703.5 ms". */
+static const char *warning_text(struct pb_tb *b, const char *w)
+{
+    b->len = 0;   /* reused for each warning */
+    if (b->p)
+        b->p[0] = '\0';
+    for (const char *p = w; *p;) {
+        if (isdigit((unsigned char)*p) && (p == w || p[-1] == ' ' || p[-1] == '(')) {
+            char *end, f[48];
+            double v = strtod(p, &end);
+            if (end > p && end[0] == ' ' && end[1] == 's' && !isalnum((unsigned char)end[2]) &&
+                isfinite(v)) {
+                pb_tb_puts(b, pb_fmt_time(v, f, sizeof f));
+                p = end + 2;
+                continue;
+            }
+        }
+        pb_tb_putn(b, p, 1);
+        p++;
+    }
+    return pb_tb_str(b);
 }
 
 /* A key/value table row. */
@@ -155,8 +182,10 @@ static void method(struct pb_doc *d, const struct pb_rfile *rf)
     pb_doc_table_end(d);
     if (p->present && p->warnings) {
         const cJSON *w;
+        struct pb_tb wt = {0};
         cJSON_ArrayForEach(w, p->warnings)
-            pb_doc_para(d, "warn", "Pre-flight warning: %s", w->valuestring);
+            pb_doc_para(d, "warn", "Pre-flight warning: %s", warning_text(&wt, w->valuestring));
+        pb_tb_free(&wt);
     }
     if (!p->present)
         pb_doc_para(d, "note",
@@ -187,7 +216,8 @@ static void speedup_cell(const struct pb_rf_record *r, double scale, bool pct, c
 /* One table row per record: failures shown with their error, never hidden. */
 static void record_row(struct pb_doc *d, const struct pb_rf_record *r)
 {
-    char workers[16], runs[16], med[48], ci[64], thr[48], sp[64], eff[64], effrel[32], valid[1200];
+    char workers[16], runs[16], med[48], ci[64], pct[96], thr[48], sp[64], eff[64], effrel[32],
+        valid[1200];
     snprintf(workers, sizeof workers, "%u", r->workers);
     snprintf(runs, sizeof runs, "%zu", r->ntimes);
     pb_fmt_time(r->valid || r->ntimes ? r->median_s : NAN, med, sizeof med);
@@ -197,6 +227,16 @@ static void record_row(struct pb_doc *d, const struct pb_rf_record *r)
     if (!r->ntimes)
         lo = hi = NAN;
     pb_fmt_time_range(lo, hi, r->median_s, ci, sizeof ci);
+    /* The spread of the runs (not the median's uncertainty), from times_s, so
+     * files written before p5_s existed show it too. */
+    if (r->ntimes) {
+        const double p[] = {pb_quantile(r->times_s, r->ntimes, 0.05),
+                            pb_quantile(r->times_s, r->ntimes, 0.50),
+                            pb_quantile(r->times_s, r->ntimes, 0.95)};
+        pb_fmt_time_list(p, 3, p[1], pct, sizeof pct);
+    } else {
+        snprintf(pct, sizeof pct, "\xe2\x80\x93");
+    }
     pb_fmt_si(r->valid ? r->throughput : NAN, thr, sizeof thr);
     speedup_cell(r, 1, false, sp, sizeof sp);
     /* Efficiency is speedup / workers, so its CI is the speedup's divided alike. */
@@ -209,7 +249,8 @@ static void record_row(struct pb_doc *d, const struct pb_rf_record *r)
         snprintf(valid, sizeof valid, "yes");
     else
         snprintf(valid, sizeof valid, "no: %s%s%.1000s", r->status, r->error[0] ? ": " : "", r->error);
-    const char *cells[] = {r->mode, workers, r->schedule, runs, med, ci, thr, sp, eff, effrel, valid};
+    const char *cells[] = {r->mode, workers, r->schedule, runs, med, ci, pct, thr, sp, eff, effrel,
+                           valid};
     pb_doc_row(d, !r->valid, cells);
 }
 
@@ -226,9 +267,9 @@ static void kernel_section(struct pb_doc *d, const struct pb_report_in *in, size
                 size, sec->nrecs, sec->nrecs == 1 ? "" : "s", sec->nbad);
     snprintf(unit, sizeof unit, "throughput (%s/s)", sec->unit[0] ? sec->unit : "units");
     const char *cols[] = {"mode", "workers", "schedule", "runs", "median", "95% CI of median",
-                          unit, "speedup [95% CI]", "efficiency [95% CI]",
-                          "efficiency over own 1 worker", "valid"};
-    pb_doc_table(d, 11, cols, "lrlrrrrrrrl");
+                          "p5 / p50 / p95 of the runs", unit, "speedup [95% CI]",
+                          "efficiency [95% CI]", "efficiency over own 1 worker", "valid"};
+    pb_doc_table(d, 12, cols, "lrlrrrrrrrrl");
     for (size_t i = 0; i < sec->nseries; i++)
         for (size_t j = 0; j < sec->series[i].npts; j++)
             record_row(d, sec->series[i].pts[j]);
@@ -250,29 +291,30 @@ static void kernel_section(struct pb_doc *d, const struct pb_report_in *in, size
         nwarn += (size_t)cJSON_GetArraySize(sec->recs[i]->warnings);
     if (nwarn)
         pb_doc_para(d, NULL, "Warnings from parbench run about these measurements:");
+    struct pb_tb wt = {0};
     for (size_t i = 0; i < sec->nrecs; i++) {
         const struct pb_rf_record *r = sec->recs[i];
         const cJSON *w;
         cJSON_ArrayForEach(w, r->warnings)
             pb_doc_item(d, "%s at %u worker%s (%s): %s", r->mode, r->workers,
-                        r->workers == 1 ? "" : "s", r->schedule, w->valuestring);
+                        r->workers == 1 ? "" : "s", r->schedule, warning_text(&wt, w->valuestring));
     }
     /* gap: where the time went (report-breakdown.c) */
     pb_breakdown_doc(d, in->rf, sec, in->plotted && in->plotted[k]);
+    pb_tb_free(&wt);
     if (!in->plotted || !in->plotted[k])
         return;
-    const char *src[8], *link[8], *alt[8];
-    char s[8][160], l[8][160];
+    const char *src[8], *alt[8];
+    char s[8][160];
     for (size_t c = 0; c < pb_report_ncharts && c < 8; c++) {
-        /* SVG in the page (sharp at any zoom), PNG in Markdown (renders everywhere). */
+        /* SVG inlined in the page (sharp at any zoom, nothing beside it needed),
+         * PNG in Markdown (renders everywhere). */
         snprintf(s[c], sizeof s[c], "plots/%s-%s.%s", sec->slug, pb_report_charts[c].script,
                  d->kind == PB_DOC_HTML ? "svg" : "png");
-        snprintf(l[c], sizeof l[c], "plots/%s-%s.png", sec->slug, pb_report_charts[c].script);
         src[c] = s[c];
-        link[c] = l[c];
         alt[c] = pb_report_charts[c].caption;
     }
-    pb_doc_figures(d, pb_report_ncharts, src, link, alt);
+    pb_doc_figures(d, pb_report_ncharts, src, NULL, alt);
     pb_chart_caption(sec, head, sizeof head);   /* charts: the full parameters under the charts */
     pb_doc_para(d, "note", "%s", head);
 }
@@ -354,8 +396,12 @@ void pb_report_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_repo
     char title[600];
     snprintf(title, sizeof title, "parbench report: %s", rf->sys.host);
     pb_doc_begin(d, kind, title);
+    /* The page carries its charts inside it: it can be mailed or copied alone. */
+    d->inline_dir = rf->dir;
     pb_doc_heading(d, 1, "top", title);
-    pb_doc_para(d, "note", "%s, measured %s on %s; parbench %s. Results: results.json, results.csv.",
+    pb_doc_para(d, "note",
+                "%s, measured %s on %s; parbench %s. Results: results.json, results.csv; "
+                "charts: plots/*.png and plots/*.svg.",
                 rf->sys.cpu_model, rf->sys.start_time[0] ? rf->sys.start_time : "(time unknown)",
                 rf->sys.host, rf->sys.parbench_version[0] ? rf->sys.parbench_version : "?");
     if (in->no_plots)

@@ -138,10 +138,15 @@ static void distinct_cell(struct sbuf *b, const cJSON *arr, const char *key, con
 }
 
 /* The cell of column `col` for record `rec`: the field at its path, walking
- * "a.b" through objects and "a[].b" across an array. */
+ * "a.b" through objects and "a[].b" across an array; "system.KEY" is the
+ * run's own (a string: host, cpu_model, run_id), the same on every row. */
 static void column_cell(struct sbuf *b, const struct pb_csv_column *col, const cJSON *rec,
-                        const char *self)
+                        const cJSON *sys, const char *self)
 {
+    if (strncmp(col->path, "system.", 7) == 0) {
+        cell(b, PB_FT_STR, cJSON_GetObjectItemCaseSensitive(sys, col->path + 7));
+        return;
+    }
     const struct pb_field *f = pb_field_find(col->path);
     const cJSON *v = rec;
     const char *p = col->path;
@@ -168,17 +173,17 @@ static void header(struct sbuf *b)
     sb_printf(b, "\n");
 }
 
-static void row(struct sbuf *b, const cJSON *rec, const char *self)
+static void row(struct sbuf *b, const cJSON *rec, const cJSON *sys, const char *self)
 {
     for (size_t i = 0; i < pb_ncsv_columns; i++) {
         if (i)
             sb_printf(b, ",");
-        column_cell(b, &pb_csv_columns[i], rec, self);
+        column_cell(b, &pb_csv_columns[i], rec, sys, self);
     }
     sb_printf(b, "\n");
 }
 
-char *pb_results_csv(const cJSON *records, size_t *len)
+char *pb_results_csv(const cJSON *records, const cJSON *system, size_t *len)
 {
     char self[256];
     pb_hostname(self, sizeof self);
@@ -186,7 +191,7 @@ char *pb_results_csv(const cJSON *records, size_t *len)
     header(&b);
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
-        row(&b, rec, self);
+        row(&b, rec, system, self);
     if (b.oom) {
         free(b.p);
         return NULL;

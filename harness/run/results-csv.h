@@ -9,8 +9,9 @@
 #include <cjson/cJSON.h>
 
 /* The CSV text of `records` (malloc'ed, *len bytes, NUL-terminated), or NULL
- * when out of memory. */
-char *pb_results_csv(const cJSON *records, size_t *len);
+ * when out of memory; `system` (results.json's system object, may be NULL)
+ * fills the "system.KEY" columns of every row. */
+char *pb_results_csv(const cJSON *records, const cJSON *system, size_t *len);
 
 /* A record's string field ("" when absent) and number field (NAN when absent
  * or not a number): how every reader of the in-memory table looks fields up. */

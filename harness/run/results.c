@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "breakdown.h"
+#include "fmtnum.h"
 #include "fsutil.h"
 #include "results.h"
 #include "results-csv.h"
@@ -103,11 +104,14 @@ size_t pb_record_warnings(const struct pb_outcome *o, const struct pb_stop_rule 
                         100 * PB_CV_WARN);
     if (s.n_outliers > 0) {
         size_t *idx = malloc(o->nruns * sizeof *idx);
-        if (idx && pb_outliers(o->times_s, o->nruns, idx) > 0 && idx[0] == 0)
-            n = add_warning(w, n, max,
-                            "the first timed run is an outlier (%.6g s, median %.6g s)%s",
-                            o->times_s[0], s.median,
+        if (idx && pb_outliers(o->times_s, o->nruns, idx) > 0 && idx[0] == 0) {
+            /* Times as the report's tables write them, not raw seconds. */
+            char first[48], med[48];
+            n = add_warning(w, n, max, "the first timed run is an outlier (%s, median %s)%s",
+                            pb_fmt_time(o->times_s[0], first, sizeof first),
+                            pb_fmt_time(s.median, med, sizeof med),
                             o->times_s[0] > s.median ? ": consider more warm-up runs" : "");
+        }
         free(idx);
     }
     bool adaptive = rule && rule->fixed_reps == 0;
@@ -127,11 +131,14 @@ size_t pb_record_warnings(const struct pb_outcome *o, const struct pb_stop_rule 
     if (adaptive && o->stop == PB_STOP_TIME_CAP && o->nruns < rule->min_reps)
         n = add_warning(w, n, max, "the time cap stopped it after %zu run(s), below --min-reps %u",
                         o->nruns, rule->min_reps);
-    if (o->throttle_known && o->throttled.nr_throttled > 0)
+    if (o->throttle_known && o->throttled.nr_throttled > 0) {
+        char waited[48];
         n = add_warning(w, n, max,
-                        "the cgroup CPU quota throttled the workers in %llu period(s), %.3g s in "
+                        "the cgroup CPU quota throttled the workers in %llu period(s), %s in "
                         "all: the times include waits for the quota",
-                        (unsigned long long)o->throttled.nr_throttled, o->throttled.throttled_s);
+                        (unsigned long long)o->throttled.nr_throttled,
+                        pb_fmt_time(o->throttled.throttled_s, waited, sizeof waited));
+    }
     for (unsigned i = 0; i < o->nworkers && o->off_plan; i++)
         if (o->off_plan[i])
             n = add_warning(w, n, max, "worker %u ran outside its planned cpuset in %u run(s)", i,
@@ -379,7 +386,8 @@ int pb_results_write(struct pb_results *r, char *err, size_t errlen)
         return -1;
 
     size_t len;
-    char *csv = pb_results_csv(r->records, &len);
+    char *csv = pb_results_csv(r->records, cJSON_GetObjectItemCaseSensitive(r->root, "system"),
+                               &len);
     if (!csv) {
         snprintf(err, errlen, "out of memory formatting results.csv");
         return -1;

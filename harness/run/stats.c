@@ -40,6 +40,22 @@ double pb_median(const double *x, size_t n)
 }
 
 /* ln P(B = k), B ~ binomial(n, 1/2). */
+double pb_quantile(const double *x, size_t n, double q)
+{
+    if (n == 0 || !(q >= 0 && q <= 1))
+        return NAN;
+    double *s = sorted_copy(x, n);
+    if (!s)
+        return NAN;
+    /* Type 7: position q (n - 1) between the order statistics, so p0 is the
+     * minimum, p100 the maximum and p50 the median exactly. */
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)pos;
+    double v = lo + 1 < n ? s[lo] + (pos - (double)lo) * (s[lo + 1] - s[lo]) : s[lo];
+    free(s);
+    return v;
+}
+
 static double ln_pmf_half(size_t n, size_t k)
 {
     return lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) -

@@ -31,6 +31,12 @@ void pb_summarise(const double *x, size_t n, struct pb_summary *s);
 /* Median of x[0..n) (not modified); 0 when n == 0. */
 double pb_median(const double *x, size_t n);
 
+/* The q-quantile (0 <= q <= 1) of x[0..n) (not modified), interpolated
+ * linearly between the order statistics (R's type 7, NumPy's default): the
+ * p5/p50/p95 of records and tables, p50 equal to the median.  NAN when
+ * n == 0, q is out of range or memory runs out. */
+double pb_quantile(const double *x, size_t n, double q);
+
 /* The distribution-free confidence interval of a median: with n samples
  * sorted, [x[*lo], x[*hi]] (0-based) covers the true median with probability
  * at least `level`, from the binomial(n, 1/2) distribution of how many samples

@@ -9,6 +9,11 @@ cp -r "$FX/run-a" "$FX/synthetic" "$FX/schema1" "$FX/xss" "$FX/headline" .
 # png_ok FILE: a non-empty file starting with the 8-byte PNG signature.
 png_ok() { [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 svg_ok() { [ -s "$1" ] && grep -q '<svg' "$1"; }
+# svg_inlined SVG HTML: the longest path of the chart (its data) is in the page.
+svg_inlined() {
+    local d; d=$(grep -o "d='[^']*'" "$1" | awk '{ print length, $0 }' | sort -rn | head -1 | cut -d' ' -f2-)
+    [ -n "$d" ] && grep -qF -- "$d" "$2"
+}
 
 rc=0
 "$PARBENCH" report -q run-a >out 2>err || rc=$?
@@ -34,9 +39,11 @@ if command -v gnuplot >/dev/null; then
         for c in speedup efficiency time throughput imbalance; do
             check "$k-$c.png is a PNG" png_ok run-a/plots/$k-$c.png
             check "$k-$c.svg is an SVG" svg_ok run-a/plots/$k-$c.svg
-            check "report.html shows $k-$c.svg" grep -q "src=\"plots/$k-$c.svg\"" $html
+            check "report.html shows $k-$c.svg inlined" svg_inlined run-a/plots/$k-$c.svg $html
         done
     done
+    check "the page stands alone: 15 charts inlined, no <img>" \
+        test "$(grep -c '<figure><svg' $html)" -ge 15 -a "$(grep -c '<img' $html)" -eq 0
     check "no temporary files or render directories left" test -z "$(ls -a run-a run-a/plots | grep -e '\.tmp' -e '^\.render\.' || true)"
 else
     skip_part "gnuplot is not installed: the chart checks"
@@ -74,6 +81,37 @@ check "no Amdahl fit from 2 worker counts" bash -c "! grep -q 'Amdahl serial fra
 check "says why there is no fit" grep -qF "primes, threads: no Amdahl fit: 2 worker counts, the model needs 3" $md
 check "speedup column with its CI" grep -qE '^\| threads \| 2 \| dynamic \| 6 \|.*\| [0-9.]+ \\\[[0-9.]+–[0-9.]+\\\] \| [0-9]+% \\\[[0-9]+–[0-9]+%\\\] \| [0-9]+% \| yes \|$' $md
 check "efficiency_rel column" grep -qF "efficiency over own 1 worker" $md
+
+# p5/p50/p95 of the runs beside the median (p50 is the median, same unit and digits).
+check "percentile column" grep -qF "| p5 / p50 / p95 of the runs |" $md
+check "p50 is the median" grep -qE '^\| threads \| 2 \| dynamic \| 6 \| ([0-9.]+) (µs|ms|s) \| [^|]* \| [0-9.]+ / \1 / [0-9.]+ \2 \|' $md
+
+# Warnings of older files (raw seconds) read in the tables' units.
+mkdir oldwarn
+jq '.results[0].warnings = ["the first timed run is an outlier (0.703507 s, median 0.0427858 s): consider more warm-up runs"]' \
+    run-a/results.json >oldwarn/results.json
+"$PARBENCH" report -q --no-plots oldwarn
+check "warning times in ms" grep -qF "the first timed run is an outlier (703.5 ms, median 42.79 ms): consider" oldwarn/report.md
+
+# The topology picture is inlined only when it reaches nothing outside the page.
+for kind in script href onload ok; do
+    mkdir topo-$kind
+    jq '.system.topology_picture = "topology.svg"' run-a/results.json >topo-$kind/results.json
+done
+printf '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>\n' >topo-script/topology.svg
+printf '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="http://example.com/x.png"/></svg>\n' >topo-href/topology.svg
+printf '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 20px 10px"><defs><rect id="r" width="5" height="5"/></defs><use xlink:href="#r" fill="url(#r)"/></svg>\n' >topo-ok/topology.svg
+printf '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>\n' >topo-onload/topology.svg
+for kind in script href onload ok; do "$PARBENCH" report -q --no-plots topo-$kind; done
+check "an SVG with an event handler is not inlined" grep -qF 'it holds an event handler (onload)' topo-onload/report.html
+check "an SVG with a script is not inlined, and says why" \
+    grep -qF 'topology.svg: not inlined: it holds a &lt;script&gt; element)' topo-script/report.html
+check "no script in the page" bash -c "! grep -qi '<script' topo-script/report.html"
+check "an SVG reaching another file is not inlined" \
+    grep -qF 'it holds a reference to another file (http://example.com/x.png)' topo-href/report.html
+check "no reference to the URL in the page" bash -c "! grep -qE '(href|src)=.?http' topo-href/report.html"
+check "a plain SVG is inlined: prolog dropped, ids prefixed, viewBox in numbers" \
+    grep -qF '<figure><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 20 10"><defs><rect id="f1-r" width="5" height="5"/></defs><use xlink:href="#f1-r" fill="url(#f1-r)"/></svg>' topo-ok/report.html
 
 # A hand-made 2-core/4-PU run: SMT, processes vs threads, Amdahl fit, a failure.
 "$PARBENCH" report -q synthetic

@@ -44,9 +44,25 @@ check "every documented field is written${unwritten:+ (not: $unwritten)}" test -
 doc_cols=$(awk '$0 == "## `results.csv`" { on = 1; next } on && /^#/ { exit }
                 on && /^\| `/ { split($0, c, "|"); s = c[2]; gsub(/[` ]/, "", s); printf "%s%s", n++ ? "," : "", s }' "$readme")
 check "results.csv header is the documented column list" test "$(head -1 res/results.csv)" = "$doc_cols"
-# hosts is the last column: "" hosts (every worker here) are written as this host's name.
-check "hosts column names this host" test "$(sed -n 2p res/results.csv | awk -F, '{print $NF}')" = \
-    "$(jq -r .system.host "$j")"
+# csv_field ROW NAME: field NAME of data row ROW (quoted fields read as Q: none of the ones checked is).
+csv_field() {
+    local i; i=$(head -1 res/results.csv | tr ',' '\n' | grep -nx "$2" | cut -d: -f1)
+    sed -n "$(($1 + 1))p" res/results.csv | sed 's/"[^"]*"/Q/g' | cut -d, -f"$i"
+}
+# "" hosts (every worker here) are written as this host's name.
+check "hosts column names this host" test "$(csv_field 1 hosts)" = "$(jq -r .system.host "$j")"
+# The run's identity on every row, so CSVs of several machines concatenate (issue 14).
+rows=$(jq '.results | length' "$j")
+for n in $(seq 1 "$rows"); do
+    for c in host cpu_model run_id; do
+        check "row $n: $c is system.$c" test "$(csv_field "$n" $c)" = "$(jq -r ".system.$c" "$j")"
+    done
+    check "row $n: p50_s is median_s" test "$(csv_field "$n" p50_s)" = "$(csv_field "$n" median_s)"
+done
+check "p5_s <= p50_s = median_s <= p95_s, within min and max" jq -e 'all(.results[];
+    .p5_s >= .min_s and .p5_s <= .p50_s and .p50_s == .median_s and .p95_s >= .p50_s
+    and .p95_s <= (.times_s | max))' "$j"
+check "run_id is 12 hex digits" grep -qxE '[0-9a-f]{12}' <<<"$(csv_field 1 run_id)"
 check "traits recorded" test "$(jq -c '[.results[] | [.mode, .worker_kind, .single_worker, .runtime]] | unique' "$j")" = \
     '[["serial","caller",true,"c"],["threads","thread",false,"c"]]'
 finish

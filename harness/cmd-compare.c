@@ -351,10 +351,10 @@ int pb_cmd_compare(int argc, char **argv)
     if (rc != PB_EXIT_OK)
         goto out;
     struct pb_doc d;
-    pb_compare_doc(&d, PB_DOC_MD, &c, plotted, no_plots);
+    pb_compare_doc(&d, PB_DOC_MD, outdir, &c, plotted, no_plots);
     rc = write_out(outdir, "compare.md", &d.out);
     if (rc == PB_EXIT_OK) {
-        pb_compare_doc(&d, PB_DOC_HTML, &c, plotted, no_plots);
+        pb_compare_doc(&d, PB_DOC_HTML, outdir, &c, plotted, no_plots);
         rc = write_out(outdir, "compare.html", &d.out);
     }
     if (rc == PB_EXIT_OK) {

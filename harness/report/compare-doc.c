@@ -340,7 +340,7 @@ static void only_in_one(struct pb_doc *d, const struct pb_comparison *c)
     }
 }
 
-void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_comparison *c,
+void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const char *dir, const struct pb_comparison *c,
                     const bool *plotted, const char *no_plots)
 {
     struct pb_tb t = {0};
@@ -348,6 +348,7 @@ void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_com
     for (size_t i = 0; i < c->n; i++)
         pb_tb_printf(&t, "%s%s", i ? " vs " : "", c->in[i].label);
     pb_doc_begin(d, kind, pb_tb_str(&t));
+    d->inline_dir = dir;   /* compare.html carries its charts, as report.html does */
     pb_doc_heading(d, 1, "top", pb_tb_str(&t));
     pb_tb_free(&t);
     /* First what the reader must know before believing any ratio. */

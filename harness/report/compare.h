@@ -68,7 +68,9 @@ int pb_compare_plot_set(const struct pb_comparison *c, size_t k, struct pb_plot_
 
 /* The document; plotted[k] says whether base section k has its overlay
  * charts, plotted[in[0].ss.n + k] whether it has its ratio chart. */
-void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const struct pb_comparison *c,
+/* dir: where the plots/ it shows are (the HTML page inlines their SVG, so it
+ * travels alone). */
+void pb_compare_doc(struct pb_doc *d, enum pb_doc_kind kind, const char *dir, const struct pb_comparison *c,
                     const bool *plotted, const char *no_plots);
 /* The ratio table as CSV, one row per matched configuration and pair. */
 void pb_compare_csv(struct pb_tb *b, const struct pb_comparison *c);

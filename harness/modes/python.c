@@ -47,6 +47,13 @@
 #define PB_PYTHON_DIR "python"
 #endif
 
+/* Whether the build's own (baseline) code has fused multiply-add instructions. */
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+#define PB_PY_C_FMA 1
+#else
+#define PB_PY_C_FMA 0
+#endif
+
 #define SLOT_BYTES 256
 #define LINE_MAX_BYTES (64 * 1024)
 #define HELLO_TIMEOUT_S 30.0   /* an interpreter that cannot say hello in this long is broken */
@@ -397,6 +404,12 @@ static char *command(const struct py_session *ps, const struct pb_kernel *k,
     for (size_t i = 0; plan->params && i < k->nparams; i++)
         cJSON_AddStringToObject(params, k->params[i].name, plan->params->text[i]);
     cJSON_AddItemToObject(c, "params", params);
+    /* What the C kernel's code does that its Python version follows byte for byte:
+     * the code path it picked and whether this build's own code fuses multiply-adds
+     * (blur's generic path does exactly then; see kernels/blur.py). */
+    const char *path = k->code_path && plan->params ? k->code_path(plan->params) : NULL;
+    cJSON_AddStringToObject(c, "code_path", path ? path : "");
+    cJSON_AddBoolToObject(c, "c_fma", PB_PY_C_FMA);
     cJSON_AddNumberToObject(c, "ntasks", (double)w->ntasks);
     cJSON_AddNumberToObject(c, "out_size", (double)w->out_size);
     cJSON_AddNumberToObject(c, "out_bytes", (double)(w->ntasks * w->out_size));

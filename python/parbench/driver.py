@@ -154,7 +154,9 @@ class Job:
         self.workers = int(cmd["workers"])
         self.cpusets = [parse_cpus(c) for c in cmd["cpusets"]]
         self.ntasks, self.out_size = int(cmd["ntasks"]), int(cmd["out_size"])
-        self.kernel = load(cmd["kernel"]).make(cmd["params"], self.ntasks, self.out_size)
+        # What the C kernel's code does that a Python version must follow (blur's FMA).
+        ctx = {"code_path": cmd.get("code_path", ""), "c_fma": bool(cmd.get("c_fma"))}
+        self.kernel = load(cmd["kernel"]).make(cmd["params"], self.ntasks, self.out_size, ctx)
         self.out, self.ctl = out, ctl
         self.key = json.dumps([cmd[k] for k in ("model", "kernel", "params", "ntasks", "out_size",
                                                 "out_bytes", "workers", "cpusets")])

@@ -15,6 +15,8 @@ extern const size_t pb_py_noptions;
 int pb_py_open(const char *mode, const char *model, const struct pb_mode_args *args,
                void **state, char *err, size_t errlen);
 void pb_py_close(void *state);
+bool pb_py_runs_kernel(const struct pb_kernel *k, const struct pb_params *p, void *state,
+                       char *why, size_t whylen);
 void pb_py_facts(void *state, const struct pb_plan *plan, struct pb_facts *out);
 struct pb_held pb_py_held(void *state);
 int pb_py_execute(const char *mode, const char *model, const struct pb_kernel *k,

@@ -148,7 +148,8 @@ struct pb_mode {
     bool single_worker;          /* runs once per kernel with one worker and no schedule;
                                     the baseline speedups of its runtime are measured against */
     bool opt_in;                 /* left out of the default mode list: runs only when named
-                                    with -m (the Python modes, which run some kernels only) */
+                                    with -m (the Python modes: an interpreter runs the kernels
+                                    a hundred times slower than C) */
     enum pb_worker_kind worker;
     enum pb_output_path output;
     enum pb_runtime runtime;
@@ -161,6 +162,14 @@ struct pb_mode {
      * what lives across runs; *state then reaches execute (plan->state), held,
      * facts and close.  Returns 0, or -1 with one line in `err`.  NULL: no state. */
     int (*open)(const struct pb_mode_args *args, void **state, char *err, size_t errlen);
+    /* Optional: whether the mode can run kernel `k` (the Python modes run only the kernels
+     * with a Python version, blur only where NumPy is).  `state` is what open() returned,
+     * `p` the parameters; both NULL for `parbench list`, which asks what the mode can
+     * tell without starting anything.  Returns true, or false with the reason in `why`;
+     * a configuration it cannot run is left out of the sweep with that reason, and the
+     * others still run.  NULL: every kernel. */
+    bool (*runs_kernel)(const struct pb_kernel *k, const struct pb_params *p, void *state,
+                        char *why, size_t whylen);
     /* Optional: after the sweep (also after a failure or Ctrl-C): release it all. */
     void (*close)(void *state);
     /* Optional: facts about the configuration's last run for its record. */

@@ -14,6 +14,7 @@ const struct pb_mode pb_mode_py_shm = {
     .options = pb_py_options,
     .noptions = 1,
     .open = py_shm_open,
+    .runs_kernel = pb_py_runs_kernel,
     .close = pb_py_close,
     .facts = pb_py_facts,
     .execute = py_shm_execute,

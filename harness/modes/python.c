@@ -390,6 +390,54 @@ static int grow(int fd, size_t *cap, size_t want)
     return 0;
 }
 
+/* The kernel's parameters as text, name -> value. */
+static cJSON *params_json(const struct pb_kernel *k, const struct pb_params *p)
+{
+    cJSON *params = cJSON_CreateObject();
+    for (size_t i = 0; p && i < k->nparams; i++)
+        cJSON_AddStringToObject(params, k->params[i].name, p->text[i]);
+    return params;
+}
+
+/* The availability hook of every Python mode (mode.h runs_kernel): a kernel needs
+ * its module under python/parbench/kernels/; with a session, the driver answers
+ * whether that module runs here at these parameters (blur: NumPy, no files). */
+bool pb_py_runs_kernel(const struct pb_kernel *k, const struct pb_params *p, void *state,
+                       char *why, size_t whylen)
+{
+    struct py_session *ps = state;
+    char module[PATH_MAX];
+    why[0] = '\0';
+    snprintf(module, sizeof module, "%s/parbench/kernels/%s.py", PB_PYTHON_DIR, k->name);
+    if (access(module, R_OK) != 0) {
+        snprintf(why, whylen, "%s has no Python version (no %s)", k->name, module);
+        return false;
+    }
+    if (!ps || ps->pid <= 0)
+        return true;
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "cmd", "can");
+    cJSON_AddStringToObject(c, "kernel", k->name);
+    cJSON_AddItemToObject(c, "params", params_json(k, p));
+    char *text = cJSON_PrintUnformatted(c);
+    cJSON_Delete(c);
+    if (!text)
+        return true;   /* the run then says what is wrong */
+    size_t len = strlen(text);
+    text[len] = '\n';
+    int w = pb_io_write_all(ps->to_fd, text, len + 1);
+    free(text);
+    if (w != 0 || read_line(ps, pb_now() + HELLO_TIMEOUT_S) != 1)
+        return true;   /* a driver that cannot answer fails the run, naming the cause */
+    cJSON *a = cJSON_Parse(ps->line);
+    consume_line(ps);
+    bool ok = !a || !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a, "ok"));
+    if (!ok)
+        snprintf(why, whylen, "%s", json_str(a, "why"));
+    cJSON_Delete(a);
+    return ok;
+}
+
 /* The run's command line: the model, the kernel and its parameters as text,
  * the plan, and the fault when one strikes this run. */
 static char *command(const struct py_session *ps, const struct pb_kernel *k,
@@ -397,13 +445,11 @@ static char *command(const struct py_session *ps, const struct pb_kernel *k,
 {
     static const char *const kinds[] = {[PB_FAULT_CRASH] = "crash", [PB_FAULT_EXIT] = "exit",
                                         [PB_FAULT_HANG] = "hang", [PB_FAULT_RAISE] = "raise"};
-    cJSON *c = cJSON_CreateObject(), *params = cJSON_CreateObject(), *cpus = cJSON_CreateArray();
+    cJSON *c = cJSON_CreateObject(), *cpus = cJSON_CreateArray();
     cJSON_AddStringToObject(c, "cmd", "run");
     cJSON_AddStringToObject(c, "model", ps->model);
     cJSON_AddStringToObject(c, "kernel", k->name);
-    for (size_t i = 0; plan->params && i < k->nparams; i++)
-        cJSON_AddStringToObject(params, k->params[i].name, plan->params->text[i]);
-    cJSON_AddItemToObject(c, "params", params);
+    cJSON_AddItemToObject(c, "params", params_json(k, plan->params));
     /* What the C kernel's code does that its Python version follows byte for byte:
      * the code path it picked and whether this build's own code fuses multiply-adds
      * (blur's generic path does exactly then; see kernels/blur.py). */

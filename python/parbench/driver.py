@@ -557,6 +557,13 @@ def main():
     ses, maps = None, {}
     for line in sys.stdin:
         cmd = json.loads(line)
+        if cmd.get("cmd") == "can":   # can this kernel run here at these parameters?
+            try:
+                why = getattr(load(cmd["kernel"]), "unavailable", lambda p: None)(cmd["params"])
+            except Unavailable as e:
+                why = str(e)
+            say({"ok": why is None, "why": why or ""})
+            continue
         if cmd.get("cmd") != "run":
             break
         try:

@@ -108,9 +108,6 @@ def _fma(acc, w, s):
 
 class Blur:
     def __init__(self, params, ntasks, out_size, ctx):
-        if params.get("files", ""):
-            raise Unavailable("blur in Python: blur.files needs libpng's and libjpeg's "
-                              "decoders reproduced exactly; Python blurs synthetic images only")
         self.sigma = float(params["sigma"])
         self.width, self.height = int(params["width"]), int(params["height"])
         self.images = int(params["images"])
@@ -156,9 +153,23 @@ class Blur:
             buf[offset + len(b):offset + self.out_size] = bytes(self.out_size - len(b))
 
 
-def make(params, ntasks, out_size, ctx=None):
+FILES_WHY = ("blur in Python: blur.files needs libpng's and libjpeg's decoders reproduced "
+             "exactly; Python blurs synthetic images only")
+
+
+def unavailable(params):
+    """Why blur cannot run in this interpreter at `params`, or None."""
     if np is None:
         import sys
-        raise Unavailable(f"blur in Python needs NumPy, which {sys.executable} "
-                          f"(Python {sys.version.split()[0]}) lacks")
+        return (f"blur in Python needs NumPy, which {sys.executable} "
+                f"(Python {sys.version.split()[0]}) lacks")
+    if params.get("files", ""):
+        return FILES_WHY
+    return None
+
+
+def make(params, ntasks, out_size, ctx=None):
+    why = unavailable(params)
+    if why:
+        raise Unavailable(why)
     return Blur(params, ntasks, out_size, ctx or {})

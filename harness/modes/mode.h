@@ -156,6 +156,9 @@ struct pb_mode {
     struct pb_plot_style style;
     const struct pb_mode_option *options;   /* NULL when noptions == 0 */
     size_t noptions;
+    struct pb_mode_args preset;  /* option values of a variant made at run time (one Python
+                                    mode per --python interpreter): used where no --set
+                                    gives one; all NULL in the registered descriptors */
 
     /* Optional: once before the sweep, with the options as given.  Checks them
      * (before any work: a missing program or file is a usage error) and sets up
@@ -193,6 +196,8 @@ struct pb_mode {
 
 extern const struct pb_mode *const pb_modes[];
 extern const size_t pb_nmodes;
+/* The mode named `name`; "NAME@VARIANT" (a variant made at run time, one per --python
+ * interpreter) finds NAME's descriptor.  NULL when none is registered. */
 const struct pb_mode *pb_mode_find(const char *name);
 /* The single-worker mode of `runtime` (serial for C): the baseline speedups of
  * that runtime's modes are measured against.  NULL when none is registered. */

@@ -100,6 +100,9 @@ static int open_modes(struct pb_run *r, char *err, size_t errlen)
     for (size_t m = 0; m < r->o.nmodes; m++) {
         const struct pb_mode *mode = r->o.modes[m];
         r->mode_state[m] = NULL;
+        for (size_t oi = 0; oi < PB_MODE_OPTIONS_MAX; oi++)   /* (python) a variant's presets */
+            if (!r->mode_args[m].value[oi])
+                r->mode_args[m].value[oi] = mode->preset.value[oi];
         if (mode->open && mode->open(&r->mode_args[m], &r->mode_state[m], err, errlen) != 0)
             return -1;
         r->mode_open[m] = true;

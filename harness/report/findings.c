@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "findings.h"
+#include "findings-python.h"
 #include "fmtnum.h"
 #include "report-stats.h"
 #include "textbuf.h"
@@ -454,6 +455,7 @@ int pb_findings_build(const struct pb_rfile *rf, const struct pb_sections *ss,
         if (rf->sys.pus > rf->sys.cores)
             smt_measured |= smt(out, rf, name, sec);
         process_cost(out, name, sec);
+        pb_findings_python(out, name, sec);   /* (python) Python against C and itself */
         serial_fraction(out, name, sec);
         failures(out, name, sec);
     }

@@ -43,9 +43,8 @@
 #include "placement.h"
 #include "supervise.h"
 
-#ifndef PB_PYTHON_DIR
-#define PB_PYTHON_DIR "python"
-#endif
+#include "fsutil.h"
+#include "pythondir.h"
 
 /* Whether the build's own (baseline) code has fused multiply-add instructions. */
 #if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
@@ -63,6 +62,40 @@ const struct pb_mode_option pb_py_options[] = {
     {"interpreter", "the Python interpreter to run (default: python3 on PATH)"},
 };
 const size_t pb_py_noptions = sizeof pb_py_options / sizeof pb_py_options[0];
+
+/* The directory of python/parbench/: the installed one, relative to the directory
+ * parbench is in (<bindir>/../share/parbench/python); for a parbench still in its
+ * build directory, the source tree's.  Found once; "" when neither has the driver. */
+static const char *python_dir(void)
+{
+    static char dir[PATH_MAX + 64];
+    static bool looked;
+    if (looked)
+        return dir;
+    looked = true;
+    char exe[PATH_MAX], cand[PATH_MAX + 64], probe[PATH_MAX + 96];
+    pb_exe_dir(exe, sizeof exe);
+    char *a = exe[0] ? realpath(exe, NULL) : NULL, *b = realpath(PB_BUILD_BINDIR, NULL);
+    bool in_build = a && b && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    for (int i = 0; i < 2 && exe[0]; i++) {
+        if (i == 0)
+            snprintf(cand, sizeof cand, "%s/%s", exe, PB_PYTHON_FROM_BINDIR);
+        else if (in_build)
+            snprintf(cand, sizeof cand, "%s", PB_SOURCE_PYTHON);
+        else
+            break;
+        snprintf(probe, sizeof probe, "%s/parbench/driver.py", cand);
+        if (access(probe, R_OK) == 0) {
+            char *real = realpath(cand, NULL);
+            snprintf(dir, sizeof dir, "%s", real ? real : cand);
+            free(real);
+            break;
+        }
+    }
+    return dir;
+}
 
 struct py_session {
     char mode[32], model[16];
@@ -209,8 +242,8 @@ static void child_exec(const struct py_session *ps, int in_r, int out_w, pid_t p
         if (dup2(hi[i], i) < 0)   /* 0 stdin, 1 stdout, 2 stderr, 3 output, 4 control */
             _exit(127);
     setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
-    char driver[PATH_MAX];
-    snprintf(driver, sizeof driver, "%s/parbench/driver.py", PB_PYTHON_DIR);
+    char driver[PATH_MAX + 96];
+    snprintf(driver, sizeof driver, "%s/parbench/driver.py", python_dir());
     char *argv[] = {(char *)ps->interp, driver, "3", "4", NULL};
     execvp(ps->interp, argv);
     char eb[128];
@@ -304,12 +337,11 @@ int pb_py_open(const char *mode, const char *model, const struct pb_mode_args *a
         free(ps);
         return -1;
     }
-    char driver[PATH_MAX];
-    snprintf(driver, sizeof driver, "%s/parbench/driver.py", PB_PYTHON_DIR);
-    if (access(driver, R_OK) != 0) {
-        char eb[128];
-        snprintf(err, errlen, "%s: the Python driver %s: %s", mode, driver,
-                 pb_strerror(errno, eb, sizeof eb));
+    if (!python_dir()[0]) {
+        char exe[PATH_MAX];
+        pb_exe_dir(exe, sizeof exe);
+        snprintf(err, errlen, "%s: the Python driver is not in %.2000s/%s/parbench/ (where "
+                 "cmake --install puts it)", mode, exe, PB_PYTHON_FROM_BINDIR);
         free(ps);
         return -1;
     }
@@ -406,9 +438,9 @@ bool pb_py_runs_kernel(const struct pb_kernel *k, const struct pb_params *p, voi
                        char *why, size_t whylen)
 {
     struct py_session *ps = state;
-    char module[PATH_MAX];
+    char module[PATH_MAX + 160];
     why[0] = '\0';
-    snprintf(module, sizeof module, "%s/parbench/kernels/%s.py", PB_PYTHON_DIR, k->name);
+    snprintf(module, sizeof module, "%s/parbench/kernels/%s.py", python_dir(), k->name);
     if (access(module, R_OK) != 0) {
         snprintf(why, whylen, "%s has no Python version (no %s)", k->name, module);
         return false;

@@ -169,8 +169,11 @@ static void describe(int status, char *buf, size_t len)
 }
 
 /* Read one answer line before `deadline` (pb_now() seconds; <= 0: none).
- * Returns 1 with the line in ps->line, 0 at end of file, -2 on timeout, -1 on error. */
-static int read_line(struct py_session *ps, double deadline)
+ * Returns 1 with the line in ps->line, 0 at end of file, -2 on timeout, -1 on error,
+ * -3 when `stoppable` and the harness got SIGINT/SIGTERM.  The hello and the
+ * answers outside a run are read to the end: a signal then is for the sweep to
+ * act on, not a broken interpreter. */
+static int read_line(struct py_session *ps, double deadline, bool stoppable)
 {
     for (;;) {
         char *nl = memchr(ps->line, '\n', ps->have);
@@ -180,7 +183,7 @@ static int read_line(struct py_session *ps, double deadline)
         }
         if (ps->have == sizeof ps->line - 1)
             return -1;
-        if (pb_stop_signal)
+        if (stoppable && pb_stop_signal)
             return -3;
         int ms = -1;
         if (deadline > 0) {
@@ -291,7 +294,7 @@ static int py_start(struct py_session *ps, char *err, size_t errlen)
     ps->to_fd = in[1];
     ps->from_fd = out[0];
     fcntl(ps->from_fd, F_SETFL, O_NONBLOCK);
-    int r = read_line(ps, pb_now() + HELLO_TIMEOUT_S);
+    int r = read_line(ps, pb_now() + HELLO_TIMEOUT_S, false);
     cJSON *h = r == 1 ? cJSON_Parse(ps->line) : NULL;
     if (!h || !cJSON_GetObjectItemCaseSensitive(h, "hello")) {
         cJSON_Delete(h);
@@ -459,7 +462,7 @@ bool pb_py_runs_kernel(const struct pb_kernel *k, const struct pb_params *p, voi
     text[len] = '\n';
     int w = pb_io_write_all(ps->to_fd, text, len + 1);
     free(text);
-    if (w != 0 || read_line(ps, pb_now() + HELLO_TIMEOUT_S) != 1)
+    if (w != 0 || read_line(ps, pb_now() + HELLO_TIMEOUT_S, false) != 1)
         return true;   /* a driver that cannot answer fails the run, naming the cause */
     cJSON *a = cJSON_Parse(ps->line);
     consume_line(ps);
@@ -693,7 +696,7 @@ int pb_py_execute(const char *mode, const char *model, const struct pb_kernel *k
         goto out;
     }
     double deadline = plan->timeout_s > 0 ? pb_now() + plan->timeout_s : 0;
-    int r = read_line(ps, deadline);
+    int r = read_line(ps, deadline, true);
     if (r != 1) {
         rc = fail_driver(ps, ctl, n, r, plan->timeout_s, err, errlen);
         goto out;

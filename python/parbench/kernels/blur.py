@@ -92,17 +92,27 @@ def taps(sigma):
             for k in range(r + 1)], r
 
 
+_LOW29 = 0x1FFFFFFF   # the float64 mantissa bits below float32's
+_HALF29 = 0x10000000  # ... holding a float32 midpoint
+
+
 def _fma(acc, w, s):
-    """float32 fma(w, s, acc) for float32 arrays acc, s and a float32 scalar w,
-    every value >= 0: the exact sum in float64 rounded to odd, then to float32."""
+    """float32 fma(w, s, acc) for float32 arrays acc, s and a float32 scalar w, every
+    value >= 0.  The product is exact in float64 (24 x 24 bits); the float64 sum then
+    rounds once more, which changes the float32 result only where that sum lands on
+    a float32 midpoint (double rounding): there, and only there, the exact error
+    (TwoSum) rounds the sum to odd first, which makes the final rounding correct."""
     a = acc.astype(np.float64)
-    p = np.float64(w) * s.astype(np.float64)   # exact: 24 x 24 bits fit in 53
+    p = np.float64(w) * s.astype(np.float64)
     t = a + p
-    bb = t - a
-    err = (a - (t - bb)) + (p - bb)             # TwoSum: t + err == a + p exactly
     bits = t.view(np.int64)
-    even = (bits & 1) == 0
-    bits += np.where(err > 0, 1, -1) * ((err != 0) & even)   # values are >= 0: up is +1
+    mid = np.flatnonzero((bits & _LOW29) == _HALF29)
+    if mid.size:
+        am, pm, tm = a.ravel()[mid], p.ravel()[mid], t.ravel()[mid]
+        bb = tm - am
+        err = (am - (tm - bb)) + (pm - bb)   # tm + err == am + pm exactly
+        flat = bits.reshape(-1)
+        flat[mid] += np.where(err > 0, 1, np.where(err < 0, -1, 0))   # >= 0: up is +1
     return t.astype(np.float32)
 
 

@@ -14,10 +14,11 @@
  * The memfds only grow: a worker kept from an earlier run holds a mapping of
  * the size it was forked with.
  *
- * About 600 lines on purpose: the session (start, commands, answers), the
- * memfds and the fault reporting share one state and one protocol with
- * driver.py, and split across files they would need a header of internals
- * as long as the split saved. */
+ * About 700 lines on purpose: the session (start, commands, answers, the
+ * "can" question of the runs_kernel hook), the memfds and the fault reporting
+ * share one state and one protocol with driver.py, and split across files they
+ * would need a header of internals as long as the split saved.  (The --python
+ * variants, which need none of it, are py_variants.c.) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

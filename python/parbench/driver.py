@@ -11,8 +11,10 @@ each run -- also after a failure, to name the worker that was busy.
 Protocol: one JSON object per line.  The driver first writes a hello
 ({"hello": ..., "version": ..., "free_threaded": ...}); then for each
 {"cmd": "run", ...} on stdin it answers {"ok": true, "wall_s", "startup_s",
-"cpu_s"} or {"ok": false, "error": "worker 1 (pid N) raised ..."}; "quit" (or
-the end of stdin) ends it.  A model that keeps workers (threads, pool,
+"cpu_s"} or {"ok": false, "error": "worker 1 (pid N) raised ..."}; to
+{"cmd": "can", "kernel": ..., "params": ...} (the runs_kernel hook's question,
+before a sweep) it answers {"ok": true} or {"ok": false, "why": "blur in Python
+needs NumPy ..."}; "quit" (or the end of stdin) ends it.  A model that keeps workers (threads, pool,
 executor, queue) keeps them while the configuration (model, kernel,
 parameters, workers, cpusets) stays the same, so repetitions reuse them and
 their creation is reported as startup_s of the configuration's runs.

@@ -462,6 +462,9 @@ int pb_cmd_run(int argc, char **argv)
         if (rc < 0)
             pb_error("%s", err);
         free(r);
+        /* (python) A signal that stopped --python's interpreter probe is the user's stop. */
+        if (rc < 0 && pb_stop_signal)
+            return pb_stop_signal == SIGTERM ? PB_EXIT_SIGTERM : PB_EXIT_SIGINT;
         return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
     }
     /* A mode compiled out is a missing resource, not a failed run: say so before any work. */

@@ -62,6 +62,20 @@ static void list_modes(void)
                m->opt_in ? " opt_in" : "");
         for (size_t j = 0; j < m->noptions; j++)
             printf("      %s.%-8s %s\n", m->name, m->options[j].name, m->options[j].help);
+        /* The kernels it runs on one line, each one it cannot run with the reason. */
+        char runs[512] = "", why[PB_ERRLEN];
+        size_t used = 0;
+        for (size_t j = 0; m->runs_kernel && j < pb_nkernels; j++)
+            if (m->runs_kernel(pb_kernels[j], NULL, NULL, why, sizeof why)) {
+                int w = snprintf(runs + used, sizeof runs - used, "%s%s", used ? ", " : "",
+                                 pb_kernels[j]->name);
+                used += w > 0 && (size_t)w < sizeof runs - used ? (size_t)w : 0;
+            }
+        if (m->runs_kernel)
+            printf("             runs %s\n", used ? runs : "no kernel");
+        for (size_t j = 0; m->runs_kernel && j < pb_nkernels; j++)
+            if (!m->runs_kernel(pb_kernels[j], NULL, NULL, why, sizeof why))
+                printf("             cannot run %s: %s\n", pb_kernels[j]->name, why);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "mode-python.h"
 #include "results-csv.h"
 #include "options.h"
 #include "pb.h"
@@ -43,6 +44,9 @@ static void run_usage(FILE *f)
         "      --set M.O=V       set an option of a selected mode, e.g. mpi.hosts=FILE\n"
         "                        (repeatable; 'parbench list' shows both; a mode not\n"
         "                        selected with -m is an error)\n"
+        "      --python PATH     the interpreter of the Python modes (py-*; default: python3\n"
+        "                        on PATH); given twice or as a list (PATH,PATH) every\n"
+        "                        Python mode runs once per interpreter, named MODE@VERSION\n"
         "\n"
         "repetitions:\n"
         "      --precision P     stop when the 95%% CI of the median is within P%% of it\n"
@@ -170,7 +174,7 @@ static int parse_schedules(struct pb_run_opts *o, char *text, char *err, size_t 
 enum { OPT_SET = 256, OPT_WARMUP, OPT_SCHEDULE, OPT_CHUNK, OPT_TIMEOUT, OPT_BIND, OPT_POLICY,
        OPT_CPUS, OPT_OVERSUB, OPT_KEEP, OPT_FAILFAST, OPT_PRECISION, OPT_MINREPS, OPT_MAXREPS,
        OPT_TIMECAP, OPT_SEED, OPT_ORDER, OPT_SCALING, OPT_BUDGET, OPT_KINDS, OPT_MEMBIND,
-       OPT_NO_PROBE /* gap: --no-probe */, OPT_SMT_YIELD };
+       OPT_NO_PROBE, OPT_SMT_YIELD, OPT_PYTHON };
 
 /* Returns 0, -1 on bad input (message in err), or 1 when --help was shown. */
 static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *err, size_t errlen)
@@ -202,6 +206,7 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
         {"time-budget", required_argument, NULL, OPT_BUDGET},
         {"no-probe", no_argument, NULL, OPT_NO_PROBE},
         {"smt-yield", no_argument, NULL, OPT_SMT_YIELD},
+        {"python", required_argument, NULL, OPT_PYTHON},
         {0}};
     *o = (struct pb_run_opts){.workers_text = "auto", .size = PB_SIZE_SMALL, .warmup = 1,
                            .rule = {.min_reps = 5, .max_reps = 30, .time_cap_s = 60},
@@ -245,6 +250,13 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
                 return -1;
             }
             o->sets[o->nsets++] = optarg;
+            break;
+        case OPT_PYTHON:   /* (python) the modes' variants are made once -m is known */
+            if (o->npythons == MAX_PYTHONS) {
+                snprintf(err, errlen, "--python: given more than %d times", MAX_PYTHONS);
+                return -1;
+            }
+            o->pythons[o->npythons++] = optarg;
             break;
         case OPT_WARMUP:
             if (pb_parse_unsigned("--warmup", optarg, 0, 1000, &o->warmup, err, errlen)) return -1;
@@ -358,7 +370,13 @@ static int parse_run_opts(int argc, char **argv, struct pb_run_opts *o, char *er
             if (!pb_modes[i]->unavailable && !pb_modes[i]->opt_in)
                 o->modes[o->nmodes++] = pb_modes[i];
     }
-    return 0;
+    /* (python) One variant of each Python mode per --python interpreter. */
+    for (size_t i = 0; i < o->nsets && o->npythons; i++)
+        if (strncmp(o->sets[i], "py-", 3) == 0 && strstr(o->sets[i], ".interpreter=")) {
+            snprintf(err, errlen, "--set %s and --python: name the interpreter one way", o->sets[i]);
+            return -1;
+        }
+    return pb_py_variants(o->modes, &o->nmodes, MAX_MODES, o->pythons, o->npythons, err, errlen);
 }
 
 /* topology.xml and topology.svg next to the results; a missing lstopo is not an error. */
@@ -480,6 +498,9 @@ int pb_cmd_run(int argc, char **argv)
         if (rc < 0)
             pb_error("%s", err);
         free(r);
+        /* (python) A signal that stopped --python's interpreter probe is the user's stop. */
+        if (rc < 0 && pb_stop_signal)
+            return pb_stop_signal == SIGTERM ? PB_EXIT_SIGTERM : PB_EXIT_SIGINT;
         return rc > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
     }
     /* A mode compiled out is a missing resource, not a failed run: say so before any work. */

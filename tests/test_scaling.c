@@ -12,12 +12,13 @@
 
 /* A record as pb_results_add writes it, with every timing equal to `t`.  Mode
  * names are made up: what makes a baseline is single_worker (a mode whose name
- * begins with "one") and the runtime (one whose name ends in "-py" is Python). */
+ * begins with "one") and the runtime (one whose name ends in "-py", or "-py@VERSION", is
+ * Python). */
 static cJSON *record(cJSON *records, const char *mode, int workers, double t, double work,
                      const char *scaling, const char *params)
 {
-    size_t len = strlen(mode);
-    bool py = len > 3 && strcmp(mode + len - 3, "-py") == 0;
+    size_t len = strcspn(mode, "@");   /* "pool-py@3.13.1t": a variant per interpreter */
+    bool py = len > 3 && strncmp(mode + len - 3, "-py", 3) == 0;
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "kernel", "primes");
     cJSON_AddStringToObject(r, "params_text", params);
@@ -117,6 +118,24 @@ static void test_runtimes(void)
     cJSON_Delete(analysis);
 }
 
+/* With two interpreters (--python A,B: modes MODE@VERSION), each variant is measured
+ * against its own interpreter's single worker. */
+static void test_interpreters(void)
+{
+    cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
+    cJSON *a1 = record(records, "onebase-py@3.11.2", 1, 20.0, 100, "strong", "hi=100");
+    cJSON *b1 = record(records, "onebase-py@3.13.1t", 1, 10.0, 100, "strong", "hi=100");
+    cJSON *a4 = record(records, "pool-py@3.11.2", 4, 8.0, 100, "strong", "hi=100");
+    cJSON *b4 = record(records, "pool-py@3.13.1t", 4, 2.5, 100, "strong", "hi=100");
+    pb_scaling_update(records, analysis);
+    CHECK_NEAR(num(a1, "speedup"), 1, 1e-12);
+    CHECK_NEAR(num(b1, "speedup"), 1, 1e-12);
+    CHECK_NEAR(num(a4, "speedup"), 2.5, 1e-12);
+    CHECK_NEAR(num(b4, "speedup"), 4, 1e-12);
+    cJSON_Delete(records);
+    cJSON_Delete(analysis);
+}
+
 static void test_weak(void)
 {
     cJSON *records = cJSON_CreateArray(), *analysis = cJSON_CreateArray();
@@ -212,6 +231,7 @@ int main(void)
     test_kinds_each();
     test_strong();
     test_runtimes();
+    test_interpreters();
     test_weak();
     CHECK_DONE();
 }

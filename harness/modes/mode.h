@@ -157,19 +157,31 @@ struct pb_mode {
     bool single_worker;          /* runs once per kernel with one worker and no schedule;
                                     the baseline speedups of its runtime are measured against */
     bool opt_in;                 /* left out of the default mode list: runs only when named
-                                    with -m (the Python modes, which run some kernels only) */
+                                    with -m (the Python modes: an interpreter runs the kernels
+                                    a hundred times slower than C) */
     enum pb_worker_kind worker;
     enum pb_output_path output;
     enum pb_runtime runtime;
     struct pb_plot_style style;
     const struct pb_mode_option *options;   /* NULL when noptions == 0 */
     size_t noptions;
+    struct pb_mode_args preset;  /* option values of a variant made at run time (one Python
+                                    mode per --python interpreter): used where no --set
+                                    gives one; all NULL in the registered descriptors */
 
     /* Optional: once before the sweep, with the options as given.  Checks them
      * (before any work: a missing program or file is a usage error) and sets up
      * what lives across runs; *state then reaches execute (plan->state), held,
      * facts and close.  Returns 0, or -1 with one line in `err`.  NULL: no state. */
     int (*open)(const struct pb_mode_args *args, void **state, char *err, size_t errlen);
+    /* Optional: whether the mode can run kernel `k` (the Python modes run only the kernels
+     * with a Python version, blur only where NumPy is).  `state` is what open() returned,
+     * `p` the parameters; both NULL for `parbench list`, which asks what the mode can
+     * tell without starting anything.  Returns true, or false with the reason in `why`;
+     * a configuration it cannot run is left out of the sweep with that reason, and the
+     * others still run.  NULL: every kernel. */
+    bool (*runs_kernel)(const struct pb_kernel *k, const struct pb_params *p, void *state,
+                        char *why, size_t whylen);
     /* Optional: after the sweep (also after a failure or Ctrl-C): release it all. */
     void (*close)(void *state);
     /* Optional: facts about the configuration's last run for its record. */
@@ -193,6 +205,8 @@ struct pb_mode {
 
 extern const struct pb_mode *const pb_modes[];
 extern const size_t pb_nmodes;
+/* The mode named `name`; "NAME@VARIANT" (a variant made at run time, one per --python
+ * interpreter) finds NAME's descriptor.  NULL when none is registered. */
 const struct pb_mode *pb_mode_find(const char *name);
 /* The single-worker mode of `runtime` (serial for C): the baseline speedups of
  * that runtime's modes are measured against.  NULL when none is registered. */

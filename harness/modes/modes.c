@@ -19,8 +19,10 @@ const size_t pb_nmodes = sizeof pb_modes / sizeof pb_modes[0];
 
 const struct pb_mode *pb_mode_find(const char *name)
 {
+    /* "py-pool@3.13.1t", a variant made at run time (--python), is its base mode's. */
+    size_t len = strcspn(name, "@");
     for (size_t i = 0; i < pb_nmodes; i++)
-        if (strcmp(pb_modes[i]->name, name) == 0)
+        if (strncmp(pb_modes[i]->name, name, len) == 0 && pb_modes[i]->name[len] == '\0')
             return pb_modes[i];
     return NULL;
 }

@@ -14,10 +14,11 @@
  * The memfds only grow: a worker kept from an earlier run holds a mapping of
  * the size it was forked with.
  *
- * About 600 lines on purpose: the session (start, commands, answers), the
- * memfds and the fault reporting share one state and one protocol with
- * driver.py, and split across files they would need a header of internals
- * as long as the split saved. */
+ * About 700 lines on purpose: the session (start, commands, answers, the
+ * "can" question of the runs_kernel hook), the memfds and the fault reporting
+ * share one state and one protocol with driver.py, and split across files they
+ * would need a header of internals as long as the split saved.  (The --python
+ * variants, which need none of it, are py_variants.c.) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +44,14 @@
 #include "placement.h"
 #include "supervise.h"
 
-#ifndef PB_PYTHON_DIR
-#define PB_PYTHON_DIR "python"
+#include "fsutil.h"
+#include "pythondir.h"
+
+/* Whether the build's own (baseline) code has fused multiply-add instructions. */
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+#define PB_PY_C_FMA 1
+#else
+#define PB_PY_C_FMA 0
 #endif
 
 #define SLOT_BYTES 256
@@ -56,6 +63,40 @@ const struct pb_mode_option pb_py_options[] = {
     {"interpreter", "the Python interpreter to run (default: python3 on PATH)"},
 };
 const size_t pb_py_noptions = sizeof pb_py_options / sizeof pb_py_options[0];
+
+/* The directory of python/parbench/: the installed one, relative to the directory
+ * parbench is in (<bindir>/../share/parbench/python); for a parbench still in its
+ * build directory, the source tree's.  Found once; "" when neither has the driver. */
+static const char *python_dir(void)
+{
+    static char dir[PATH_MAX + 64];
+    static bool looked;
+    if (looked)
+        return dir;
+    looked = true;
+    char exe[PATH_MAX], cand[PATH_MAX + 64], probe[PATH_MAX + 96];
+    pb_exe_dir(exe, sizeof exe);
+    char *a = exe[0] ? realpath(exe, NULL) : NULL, *b = realpath(PB_BUILD_BINDIR, NULL);
+    bool in_build = a && b && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    for (int i = 0; i < 2 && exe[0]; i++) {
+        if (i == 0)
+            snprintf(cand, sizeof cand, "%s/%s", exe, PB_PYTHON_FROM_BINDIR);
+        else if (in_build)
+            snprintf(cand, sizeof cand, "%s", PB_SOURCE_PYTHON);
+        else
+            break;
+        snprintf(probe, sizeof probe, "%s/parbench/driver.py", cand);
+        if (access(probe, R_OK) == 0) {
+            char *real = realpath(cand, NULL);
+            snprintf(dir, sizeof dir, "%s", real ? real : cand);
+            free(real);
+            break;
+        }
+    }
+    return dir;
+}
 
 struct py_session {
     char mode[32], model[16];
@@ -129,8 +170,11 @@ static void describe(int status, char *buf, size_t len)
 }
 
 /* Read one answer line before `deadline` (pb_now() seconds; <= 0: none).
- * Returns 1 with the line in ps->line, 0 at end of file, -2 on timeout, -1 on error. */
-static int read_line(struct py_session *ps, double deadline)
+ * Returns 1 with the line in ps->line, 0 at end of file, -2 on timeout, -1 on error,
+ * -3 when `stoppable` and the harness got SIGINT/SIGTERM.  The hello and the
+ * answers outside a run are read to the end: a signal then is for the sweep to
+ * act on, not a broken interpreter. */
+static int read_line(struct py_session *ps, double deadline, bool stoppable)
 {
     for (;;) {
         char *nl = memchr(ps->line, '\n', ps->have);
@@ -140,7 +184,7 @@ static int read_line(struct py_session *ps, double deadline)
         }
         if (ps->have == sizeof ps->line - 1)
             return -1;
-        if (pb_stop_signal)
+        if (stoppable && pb_stop_signal)
             return -3;
         int ms = -1;
         if (deadline > 0) {
@@ -202,8 +246,8 @@ static void child_exec(const struct py_session *ps, int in_r, int out_w, pid_t p
         if (dup2(hi[i], i) < 0)   /* 0 stdin, 1 stdout, 2 stderr, 3 output, 4 control */
             _exit(127);
     setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
-    char driver[PATH_MAX];
-    snprintf(driver, sizeof driver, "%s/parbench/driver.py", PB_PYTHON_DIR);
+    char driver[PATH_MAX + 96];
+    snprintf(driver, sizeof driver, "%s/parbench/driver.py", python_dir());
     char *argv[] = {(char *)ps->interp, driver, "3", "4", NULL};
     execvp(ps->interp, argv);
     char eb[128];
@@ -251,7 +295,7 @@ static int py_start(struct py_session *ps, char *err, size_t errlen)
     ps->to_fd = in[1];
     ps->from_fd = out[0];
     fcntl(ps->from_fd, F_SETFL, O_NONBLOCK);
-    int r = read_line(ps, pb_now() + HELLO_TIMEOUT_S);
+    int r = read_line(ps, pb_now() + HELLO_TIMEOUT_S, false);
     cJSON *h = r == 1 ? cJSON_Parse(ps->line) : NULL;
     if (!h || !cJSON_GetObjectItemCaseSensitive(h, "hello")) {
         cJSON_Delete(h);
@@ -297,12 +341,11 @@ int pb_py_open(const char *mode, const char *model, const struct pb_mode_args *a
         free(ps);
         return -1;
     }
-    char driver[PATH_MAX];
-    snprintf(driver, sizeof driver, "%s/parbench/driver.py", PB_PYTHON_DIR);
-    if (access(driver, R_OK) != 0) {
-        char eb[128];
-        snprintf(err, errlen, "%s: the Python driver %s: %s", mode, driver,
-                 pb_strerror(errno, eb, sizeof eb));
+    if (!python_dir()[0]) {
+        char exe[PATH_MAX];
+        pb_exe_dir(exe, sizeof exe);
+        snprintf(err, errlen, "%s: the Python driver is not in %.2000s/%s/parbench/ (where "
+                 "cmake --install puts it)", mode, exe, PB_PYTHON_FROM_BINDIR);
         free(ps);
         return -1;
     }
@@ -383,6 +426,54 @@ static int grow(int fd, size_t *cap, size_t want)
     return 0;
 }
 
+/* The kernel's parameters as text, name -> value. */
+static cJSON *params_json(const struct pb_kernel *k, const struct pb_params *p)
+{
+    cJSON *params = cJSON_CreateObject();
+    for (size_t i = 0; p && i < k->nparams; i++)
+        cJSON_AddStringToObject(params, k->params[i].name, p->text[i]);
+    return params;
+}
+
+/* The availability hook of every Python mode (mode.h runs_kernel): a kernel needs
+ * its module under python/parbench/kernels/; with a session, the driver answers
+ * whether that module runs here at these parameters (blur: NumPy, no files). */
+bool pb_py_runs_kernel(const struct pb_kernel *k, const struct pb_params *p, void *state,
+                       char *why, size_t whylen)
+{
+    struct py_session *ps = state;
+    char module[PATH_MAX + 160];
+    why[0] = '\0';
+    snprintf(module, sizeof module, "%s/parbench/kernels/%s.py", python_dir(), k->name);
+    if (access(module, R_OK) != 0) {
+        snprintf(why, whylen, "%s has no Python version (no %s)", k->name, module);
+        return false;
+    }
+    if (!ps || ps->pid <= 0)
+        return true;
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "cmd", "can");
+    cJSON_AddStringToObject(c, "kernel", k->name);
+    cJSON_AddItemToObject(c, "params", params_json(k, p));
+    char *text = cJSON_PrintUnformatted(c);
+    cJSON_Delete(c);
+    if (!text)
+        return true;   /* the run then says what is wrong */
+    size_t len = strlen(text);
+    text[len] = '\n';
+    int w = pb_io_write_all(ps->to_fd, text, len + 1);
+    free(text);
+    if (w != 0 || read_line(ps, pb_now() + HELLO_TIMEOUT_S, false) != 1)
+        return true;   /* a driver that cannot answer fails the run, naming the cause */
+    cJSON *a = cJSON_Parse(ps->line);
+    consume_line(ps);
+    bool ok = !a || !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a, "ok"));
+    if (!ok)
+        snprintf(why, whylen, "%s", json_str(a, "why"));
+    cJSON_Delete(a);
+    return ok;
+}
+
 /* The run's command line: the model, the kernel and its parameters as text,
  * the plan, and the fault when one strikes this run. */
 static char *command(const struct py_session *ps, const struct pb_kernel *k,
@@ -390,13 +481,17 @@ static char *command(const struct py_session *ps, const struct pb_kernel *k,
 {
     static const char *const kinds[] = {[PB_FAULT_CRASH] = "crash", [PB_FAULT_EXIT] = "exit",
                                         [PB_FAULT_HANG] = "hang", [PB_FAULT_RAISE] = "raise"};
-    cJSON *c = cJSON_CreateObject(), *params = cJSON_CreateObject(), *cpus = cJSON_CreateArray();
+    cJSON *c = cJSON_CreateObject(), *cpus = cJSON_CreateArray();
     cJSON_AddStringToObject(c, "cmd", "run");
     cJSON_AddStringToObject(c, "model", ps->model);
     cJSON_AddStringToObject(c, "kernel", k->name);
-    for (size_t i = 0; plan->params && i < k->nparams; i++)
-        cJSON_AddStringToObject(params, k->params[i].name, plan->params->text[i]);
-    cJSON_AddItemToObject(c, "params", params);
+    cJSON_AddItemToObject(c, "params", params_json(k, plan->params));
+    /* What the C kernel's code does that its Python version follows byte for byte:
+     * the code path it picked and whether this build's own code fuses multiply-adds
+     * (blur's generic path does exactly then; see kernels/blur.py). */
+    const char *path = k->code_path && plan->params ? k->code_path(plan->params) : NULL;
+    cJSON_AddStringToObject(c, "code_path", path ? path : "");
+    cJSON_AddBoolToObject(c, "c_fma", PB_PY_C_FMA);
     cJSON_AddNumberToObject(c, "ntasks", (double)w->ntasks);
     cJSON_AddNumberToObject(c, "out_size", (double)w->out_size);
     cJSON_AddNumberToObject(c, "out_bytes", (double)(w->ntasks * w->out_size));
@@ -602,7 +697,7 @@ int pb_py_execute(const char *mode, const char *model, const struct pb_kernel *k
         goto out;
     }
     double deadline = plan->timeout_s > 0 ? pb_now() + plan->timeout_s : 0;
-    int r = read_line(ps, deadline);
+    int r = read_line(ps, deadline, true);
     if (r != 1) {
         rc = fail_driver(ps, ctl, n, r, plan->timeout_s, err, errlen);
         goto out;

@@ -7,6 +7,7 @@
 
 #include "findings.h"
 #include "findings-smt.h"
+#include "findings-python.h"
 #include "fmtnum.h"
 #include "report-breakdown.h"
 #include "report-stats.h"
@@ -456,6 +457,7 @@ int pb_findings_build(const struct pb_rfile *rf, const struct pb_sections *ss,
         if (rf->sys.pus > rf->sys.cores)
             smt_measured |= smt(out, rf, name, sec);
         process_cost(out, name, sec);
+        pb_findings_python(out, name, sec);   /* (python) Python against C and itself */
         serial_fraction(out, name, sec);
         pb_findings_breakdown(out, rf, name, sec);   /* gap: where the time went */
         failures(out, name, sec);

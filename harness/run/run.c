@@ -100,12 +100,47 @@ static int open_modes(struct pb_run *r, char *err, size_t errlen)
     for (size_t m = 0; m < r->o.nmodes; m++) {
         const struct pb_mode *mode = r->o.modes[m];
         r->mode_state[m] = NULL;
+        for (size_t oi = 0; oi < PB_MODE_OPTIONS_MAX; oi++)   /* (python) a variant's presets */
+            if (!r->mode_args[m].value[oi])
+                r->mode_args[m].value[oi] = mode->preset.value[oi];
         if (mode->open && mode->open(&r->mode_args[m], &r->mode_state[m], err, errlen) != 0)
             return -1;
         r->mode_open[m] = true;
     }
     for (size_t i = 0; i < r->ncfg; i++)
         r->cfg[i].c.plan.state = r->mode_state[mode_index(r, r->cfg[i].c.mode)];
+    return 0;
+}
+
+/* (python) Leave out the configurations whose mode cannot run their kernel
+ * (struct pb_mode.runs_kernel), saying why once per mode and kernel; the others
+ * still run.  Returns 0, or -1 with `err` when nothing is left to run. */
+static int drop_unsupported(struct pb_run *r, char *err, size_t errlen)
+{
+    size_t kept = 0;
+    char why[PB_ERRLEN] = "";
+    for (size_t i = 0; i < r->ncfg; i++) {
+        struct pb_run_config *c = &r->cfg[i];
+        const struct pb_mode *m = c->c.mode;
+        bool said = false;
+        for (size_t j = 0; j < i && !said; j++)
+            said = r->cfg[j].c.mode == m && r->cfg[j].c.kernel == c->c.kernel;
+        if (m->runs_kernel && !m->runs_kernel(c->c.kernel, c->c.params, c->c.plan.state, why,
+                                              sizeof why)) {
+            if (!said)
+                pb_warn("%s cannot run %s, left out: %s", m->name, c->c.kernel->name, why);
+            pb_outcome_free(&c->o);
+            continue;
+        }
+        if (kept != i)
+            r->cfg[kept] = *c;
+        kept++;
+    }
+    r->ncfg = kept;
+    if (kept == 0) {
+        snprintf(err, errlen, "nothing to run: %s", why);
+        return -1;
+    }
     return 0;
 }
 
@@ -356,6 +391,8 @@ int pb_run_prepare(struct pb_run *r, char *err, size_t errlen)
         return rc;
     if (open_modes(r, err, errlen) != 0)
         return PB_EXIT_USAGE;
+    if (drop_unsupported(r, err, errlen) != 0)
+        return PB_EXIT_MISSING;
     rc = pb_run_check_limits(r, err, errlen);
     return rc != 0 ? rc : prepare_all(r, err, errlen);
 }

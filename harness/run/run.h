@@ -22,6 +22,7 @@
 #define MAX_MODES 32
 #define MAX_WORKERS 1024   /* the sane bound on -w */
 #define MAX_SETS 64
+#define MAX_PYTHONS 8     /* --python options */
 
 struct pb_run_opts {
     const struct pb_kernel *kernels[MAX_KERNELS];
@@ -40,6 +41,8 @@ struct pb_run_opts {
     const char *outdir;
     const char *sets[MAX_SETS];        /* --set KERNEL.PARAM=VALUE and MODE.OPTION=VALUE */
     size_t nsets;
+    const char *pythons[MAX_PYTHONS];  /* each --python PATH[,PATH...] as given */
+    size_t npythons;
     unsigned long long seed;
     bool seed_given;
     bool sequential;                   /* --order sequential */

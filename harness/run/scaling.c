@@ -41,6 +41,16 @@ static bool one_worker_of(const cJSON *o, const cJSON *rec)
     return valid(o) && same_problem(o, rec) && pb_json_num(o, PB_KEY(workers)) == 1;
 }
 
+/* (python) The same variant of a mode made at run time: "@3.13.1t" of
+ * "py-pool@3.13.1t" (one per --python interpreter), "" for every other mode, so
+ * each interpreter's modes are measured against its own single-worker mode. */
+static bool same_variant(const cJSON *a, const cJSON *b)
+{
+    const char *x = strchr(pb_json_str(a, PB_KEY(mode)), '@');
+    const char *y = strchr(pb_json_str(b, PB_KEY(mode)), '@');
+    return strcmp(x ? x : "", y ? y : "") == 0;
+}
+
 /* The speedup baseline of rec: the valid record of a single-worker mode of the
  * same runtime (C against the C baseline, Python against Python's), for the
  * same problem.  Which mode that is, the record says (single_worker), not its name. */
@@ -50,7 +60,7 @@ static const cJSON *baseline(const cJSON *records, const cJSON *rec)
     cJSON_ArrayForEach(o, records)
         if (one_worker_of(o, rec) &&
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, PB_KEY(single_worker))) &&
-            same(o, rec, PB_KEY(runtime)))
+            same(o, rec, PB_KEY(runtime)) && same_variant(o, rec))
             return o;
     return NULL;
 }
@@ -110,7 +120,7 @@ static double kind_rate(const cJSON *records, const cJSON *rec, const char *kind
         if (!one_worker_of(o, rec) || strcmp(worker_kind(o, 0), kind) != 0)
             continue;
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, PB_KEY(single_worker))) &&
-            same(o, rec, PB_KEY(runtime)))
+            same(o, rec, PB_KEY(runtime)) && same_variant(o, rec))
             single = fmax(single, rate_of(o));
         else
             other = fmax(other, rate_of(o));

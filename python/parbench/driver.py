@@ -11,8 +11,10 @@ each run -- also after a failure, to name the worker that was busy.
 Protocol: one JSON object per line.  The driver first writes a hello
 ({"hello": ..., "version": ..., "free_threaded": ...}); then for each
 {"cmd": "run", ...} on stdin it answers {"ok": true, "wall_s", "startup_s",
-"cpu_s"} or {"ok": false, "error": "worker 1 (pid N) raised ..."}; "quit" (or
-the end of stdin) ends it.  A model that keeps workers (threads, pool,
+"cpu_s"} or {"ok": false, "error": "worker 1 (pid N) raised ..."}; to
+{"cmd": "can", "kernel": ..., "params": ...} (the runs_kernel hook's question,
+before a sweep) it answers {"ok": true} or {"ok": false, "why": "blur in Python
+needs NumPy ..."}; "quit" (or the end of stdin) ends it.  A model that keeps workers (threads, pool,
 executor, queue) keeps them while the configuration (model, kernel,
 parameters, workers, cpusets) stays the same, so repetitions reuse them and
 their creation is reported as startup_s of the configuration's runs.
@@ -154,7 +156,9 @@ class Job:
         self.workers = int(cmd["workers"])
         self.cpusets = [parse_cpus(c) for c in cmd["cpusets"]]
         self.ntasks, self.out_size = int(cmd["ntasks"]), int(cmd["out_size"])
-        self.kernel = load(cmd["kernel"]).make(cmd["params"], self.ntasks, self.out_size)
+        # What the C kernel's code does that a Python version must follow (blur's FMA).
+        ctx = {"code_path": cmd.get("code_path", ""), "c_fma": bool(cmd.get("c_fma"))}
+        self.kernel = load(cmd["kernel"]).make(cmd["params"], self.ntasks, self.out_size, ctx)
         self.out, self.ctl = out, ctl
         self.key = json.dumps([cmd[k] for k in ("model", "kernel", "params", "ntasks", "out_size",
                                                 "out_bytes", "workers", "cpusets")])
@@ -555,6 +559,13 @@ def main():
     ses, maps = None, {}
     for line in sys.stdin:
         cmd = json.loads(line)
+        if cmd.get("cmd") == "can":   # can this kernel run here at these parameters?
+            try:
+                why = getattr(load(cmd["kernel"]), "unavailable", lambda p: None)(cmd["params"])
+            except Unavailable as e:
+                why = str(e)
+            say({"ok": why is None, "why": why or ""})
+            continue
         if cmd.get("cmd") != "run":
             break
         try:

@@ -26,6 +26,12 @@ for doc in README.md mpi.md results-format.md plots.md; do
     check "doc $doc installed" test -s "$inst/share/doc/parbench/$doc"
 done
 
+# The Python modes' package, installed where the installed parbench looks for it.
+for py in "$PB_SRC"/python/parbench/*.py "$PB_SRC"/python/parbench/kernels/*.py; do
+    rel=${py#"$PB_SRC"/python/}
+    check "python/$rel installed" cmp -s "$py" "$inst/share/parbench/python/$rel"
+done
+
 # The installed binary is outside the build tree, so only the installed scripts can serve it.
 cp -r "$PB_SRC/tests/fixtures/run-a" .
 rc=0
@@ -68,6 +74,19 @@ if command -v gnuplot >/dev/null; then
     check "a moved installed tree draws the charts" grep -q '<svg' moved-run/plots/blur-speedup.svg
 fi
 
+# A moved installed tree runs the Python modes from its own share/parbench/python.
+if command -v python3 >/dev/null; then
+    rc=0
+    "$TMP/moved/bin/parbench" run -q -k primes -m serial,py-serial -s tiny -w 1 -r 1 --warmup 0 \
+        --bind none -o py-out >out 2>err || rc=$?
+    check "a moved installed tree runs py-serial (exit $rc: $(grep error: err | head -c 300))" \
+        test "$rc" -eq 0
+    check "its py-serial run is valid" \
+        test "$(jq '[.results[] | .valid] | all' py-out/results.json 2>/dev/null)" = true
+else
+    skip_part "no python3: the installed Python modes"
+fi
+
 # The build-tree binary copied out of the build directory: no source-tree fallback.
 mkdir -p lone/bin
 cp "$PARBENCH" lone/bin/
@@ -78,4 +97,10 @@ check "a lone copy still writes its report (exit $rc)" test "$rc" -eq 0
 check "a lone copy says where it looked for the plot scripts ($(head -c 300 err))" \
     grep -q "the plot scripts (speedup.gp, ...) are not in $TMP/lone/bin/../share/parbench/plots; use --plots DIR" err
 check "a lone copy does not use the source tree: no chart drawn" test ! -e lone-run/plots/primes-speedup.svg
+rc=0
+lone/bin/parbench run -q -k primes -m py-serial -s tiny -w 1 -r 1 --warmup 0 --bind none \
+    -o lone-py >out 2>err || rc=$?
+check "a lone copy does not run the source tree's Python driver (exit $rc)" test "$rc" -eq 2
+check "a lone copy says where it looked for the Python driver ($(head -c 300 err))" \
+    grep -q "py-serial: the Python driver is not in $TMP/lone/bin/../share/parbench/python/parbench/" err
 finish

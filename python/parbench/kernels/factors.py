@@ -24,5 +24,5 @@ class Factors:
         _U64.pack_into(buf, offset, divisors(self.start + task))
 
 
-def make(params, ntasks, out_size):
+def make(params, ntasks, out_size, ctx=None):
     return Factors(params, ntasks, out_size)

@@ -39,5 +39,5 @@ class Primes:
         _U64.pack_into(buf, offset, count)
 
 
-def make(params, ntasks, out_size):
+def make(params, ntasks, out_size, ctx=None):
     return Primes(params, ntasks, out_size)

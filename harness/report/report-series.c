@@ -109,6 +109,14 @@ static double baseline_of(const struct pb_section *sec, const char *runtime)
     return NAN;
 }
 
+/* placement.kinds of a record ("" when absent): `--kinds each` runs the same
+ * mode once per core kind, and each kind's ladder is a series of its own. */
+static const char *rec_kinds(const struct pb_rf_record *r)
+{
+    const cJSON *k = r->placement ? cJSON_GetObjectItemCaseSensitive(r->placement, "kinds") : NULL;
+    return cJSON_IsString(k) ? k->valuestring : "";
+}
+
 static int build_series(const struct pb_rfile *rf, struct pb_section *sec)
 {
     sec->series = calloc(sec->nrecs, sizeof *sec->series);
@@ -119,12 +127,14 @@ static int build_series(const struct pb_rfile *rf, struct pb_section *sec)
         struct pb_series *s = NULL;
         for (size_t j = 0; j < sec->nseries && !s; j++)
             if (strcmp(sec->series[j].mode, r->mode) == 0 &&
-                strcmp(sec->series[j].schedule, r->schedule) == 0)
+                strcmp(sec->series[j].schedule, r->schedule) == 0 &&
+                strcmp(sec->series[j].kinds, rec_kinds(r)) == 0)
                 s = &sec->series[j];
         if (!s) {
             s = &sec->series[sec->nseries++];
             s->mode = r->mode;
             s->schedule = r->schedule;
+            s->kinds = rec_kinds(r);
             s->worker_kind = r->worker_kind;
             s->runtime = r->runtime;
             s->single_worker = r->single_worker;
@@ -142,13 +152,21 @@ static int build_series(const struct pb_rfile *rf, struct pb_section *sec)
         struct pb_series *s = &sec->series[j];
         qsort(s->pts, s->npts, sizeof *s->pts, cmp_by_workers);
         s->baseline_s = baseline_of(sec, s->runtime);
-        size_t schedules = 0;
-        for (size_t k = 0; k < sec->nseries; k++)
-            schedules += strcmp(sec->series[k].mode, s->mode) == 0;
+        size_t schedules = 0, kinds = 0;
+        for (size_t k = 0; k < sec->nseries; k++) {
+            schedules += strcmp(sec->series[k].mode, s->mode) == 0 &&
+                         strcmp(sec->series[k].kinds, s->kinds) == 0;
+            kinds += strcmp(sec->series[k].mode, s->mode) == 0 &&
+                     strcmp(sec->series[k].schedule, s->schedule) == 0;
+        }
         if (schedules > 1)
             snprintf(s->title, sizeof s->title, "%.60s (%.60s)", s->mode, s->schedule);
         else
             snprintf(s->title, sizeof s->title, "%.100s", s->mode);
+        if (kinds > 1) {   /* --kinds each: "threads [IntelAtom]" */
+            size_t used = strlen(s->title);
+            snprintf(s->title + used, sizeof s->title - used, " [%.40s]", s->kinds);
+        }
         amdahl(rf, sec, s);
     }
     return 0;

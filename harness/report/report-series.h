@@ -14,6 +14,7 @@
 
 struct pb_series {
     const char *mode, *schedule;
+    const char *kinds;          /* placement.kinds: a series per core kind under --kinds each */
     const char *worker_kind, *runtime;  /* its first record's traits ("" when unknown) */
     bool single_worker;         /* the baseline of its runtime (serial): no fit, no schedule */
     double baseline_s;          /* median of the valid single-worker run of the same runtime

@@ -201,4 +201,16 @@ expect_error 2 "--plots /nonexistent: no speedup.gp there" report --plots /nonex
 expect_error 2 "unknown option '--frob'" report --frob run-a
 check "nothing written for a bad file" test ! -e wrongtype/report.md -a ! -e wrongtype/plots
 check "report --help exits 0" bash -c "'$PARBENCH' report --help >/dev/null"
+
+# --kinds each runs a mode's ladder once per core kind: each kind is a series
+# of its own, named by its kind (run-a's threads records, relabelled).
+mkdir -p each
+jq '.results |= ([.[] | select(.mode != "threads")]
+                 + [.[] | select(.mode == "threads") | .placement.kinds = "IntelCore"]
+                 + [.[] | select(.mode == "threads") | .placement.kinds = "IntelAtom" | .median_s *= 2])' \
+    run-a/results.json >each/results.json
+"$PARBENCH" report each -q >/dev/null 2>&1 || fail "report of a --kinds each run failed"
+check "--kinds each: a series per kind" \
+    test "$(grep -o 'threads \[Intel[A-Za-z]*\]' each/plots/primes.gpvars | sort -u | paste -sd,)" = \
+    "threads [IntelAtom],threads [IntelCore]"
 finish

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -349,8 +350,17 @@ static void test_amdahl_gate(const char *fixtures)
     }
 }
 
+/* One interpreter's Python modes are measured against its own py-serial only. */
+static void test_mode_variant(void)
+{
+    CHECK(strcmp(pb_mode_variant("py-pool@3.11"), "@3.11") == 0);
+    CHECK(strcmp(pb_mode_variant("py-pool@3.11-2"), "@3.11-2") == 0);
+    CHECK(strcmp(pb_mode_variant("threads"), "") == 0);
+}
+
 int main(void)
 {
+    test_mode_variant();
     test_differ();
     test_new_fields();
     test_mann_whitney();

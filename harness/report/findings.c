@@ -144,20 +144,24 @@ static size_t at_max(const struct pb_section *sec, const struct pb_rf_record **r
 }
 
 /* The title of the single-worker series of this runtime (what speedups are over). */
-static const char *baseline_title(const struct pb_section *sec, const char *runtime)
+static const char *baseline_title(const struct pb_section *sec, const char *runtime,
+                                  const char *mode)
 {
     for (size_t i = 0; i < sec->nseries; i++)
-        if (sec->series[i].single_worker && strcmp(sec->series[i].runtime, runtime) == 0)
+        if (sec->series[i].single_worker && strcmp(sec->series[i].runtime, runtime) == 0 &&
+            strcmp(pb_mode_variant(sec->series[i].mode), pb_mode_variant(mode)) == 0)
             return sec->series[i].title;
     return "the baseline";
 }
 
 /* The section's first valid single-worker record of this runtime (what speedups are over). */
-static const struct pb_rf_record *baseline_rec(const struct pb_section *sec, const char *runtime)
+static const struct pb_rf_record *baseline_rec(const struct pb_section *sec, const char *runtime,
+                                               const char *mode)
 {
     for (size_t i = 0; i < sec->nrecs; i++) {
         const struct pb_rf_record *r = sec->recs[i];
-        if (r->valid && r->single_worker && strcmp(r->runtime, runtime) == 0)
+        if (r->valid && r->single_worker && strcmp(r->runtime, runtime) == 0 &&
+            strcmp(pb_mode_variant(r->mode), pb_mode_variant(mode)) == 0)
             return r;
     }
     return NULL;
@@ -187,9 +191,9 @@ static void headline(struct pb_findings *f, const char *name, const struct pb_se
     else {
         pb_tb_printf(&b, "%s: %s \xc3\x97%u: %s over %s", name, ser[0]->title, sec->max_workers,
                      speedup_ci(rec[0], "\xc3\x97", sp, sizeof sp),
-                     baseline_title(sec, ser[0]->runtime));
+                     baseline_title(sec, ser[0]->runtime, ser[0]->mode));
         /* A speedup is a claim too: against the baseline's own timings. */
-        const struct pb_rf_record *base = baseline_rec(sec, ser[0]->runtime);
+        const struct pb_rf_record *base = baseline_rec(sec, ser[0]->runtime, ser[0]->mode);
         double p;
         char pt[32];
         if (base && base != rec[0] && !pb_findings_differ(rec[0], base, &p))
@@ -330,12 +334,13 @@ static bool smt(struct pb_findings *f, const struct pb_rfile *rf, const char *na
  * thread-kind mode of that runtime in the section, in the series with `schedule` if it
  * ran one, else its first.  NULL when the runtime has no thread-kind series. */
 static const struct pb_series *thread_reference(const struct pb_section *sec, const char *runtime,
-                                                const char *schedule)
+                                                const char *schedule, const char *mode)
 {
     const struct pb_series *first = NULL;
     for (size_t j = 0; j < sec->nseries && !first; j++)
         if (pb_series_worker(&sec->series[j]) == PB_WORKER_THREAD &&
-            strcmp(sec->series[j].runtime, runtime) == 0)
+            strcmp(sec->series[j].runtime, runtime) == 0 &&
+            strcmp(pb_mode_variant(sec->series[j].mode), pb_mode_variant(mode)) == 0)
             first = &sec->series[j];
     for (size_t j = 0; first && j < sec->nseries; j++) {
         const struct pb_series *c = &sec->series[j];
@@ -355,7 +360,7 @@ static void process_cost(struct pb_findings *f, const char *name, const struct p
         enum pb_worker_kind kind = pb_series_worker(s);
         if (kind != PB_WORKER_PROCESS && kind != PB_WORKER_RANK && kind != PB_WORKER_THREAD)
             continue;
-        const struct pb_series *t = thread_reference(sec, s->runtime, s->schedule);
+        const struct pb_series *t = thread_reference(sec, s->runtime, s->schedule, s->mode);
         if (!t || strcmp(t->mode, s->mode) == 0)
             continue;
         const struct pb_rf_record *rp = NULL, *rt = NULL;

@@ -98,12 +98,20 @@ static int cmp_by_workers(const void *x, const void *y)
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
-/* The median of the section's first valid single-worker record of `runtime`, or NAN. */
-static double baseline_of(const struct pb_section *sec, const char *runtime)
+const char *pb_mode_variant(const char *mode)
+{
+    const char *at = strchr(mode, '@');
+    return at ? at : "";
+}
+
+/* The median of the section's first valid single-worker record of `runtime`
+ * and the variant of `mode`, or NAN. */
+static double baseline_of(const struct pb_section *sec, const char *runtime, const char *mode)
 {
     for (size_t i = 0; i < sec->nrecs; i++) {
         const struct pb_rf_record *r = sec->recs[i];
-        if (r->valid && r->single_worker && strcmp(r->runtime, runtime) == 0)
+        if (r->valid && r->single_worker && strcmp(r->runtime, runtime) == 0 &&
+            strcmp(pb_mode_variant(r->mode), pb_mode_variant(mode)) == 0)
             return r->median_s;
     }
     return NAN;
@@ -151,7 +159,7 @@ static int build_series(const struct pb_rfile *rf, struct pb_section *sec)
     for (size_t j = 0; j < sec->nseries; j++) {
         struct pb_series *s = &sec->series[j];
         qsort(s->pts, s->npts, sizeof *s->pts, cmp_by_workers);
-        s->baseline_s = baseline_of(sec, s->runtime);
+        s->baseline_s = baseline_of(sec, s->runtime, s->mode);
         size_t schedules = 0, kinds = 0;
         for (size_t k = 0; k < sec->nseries; k++) {
             schedules += strcmp(sec->series[k].mode, s->mode) == 0 &&

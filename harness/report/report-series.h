@@ -12,6 +12,11 @@
  * counts are the fewest that test the model. */
 #define PB_AMDAHL_MIN_COUNTS 3
 
+/* The interpreter variant of a mode name: "@3.11" of "py-pool@3.11" (--python
+ * given several interpreters), "" otherwise.  Baselines and references are
+ * taken within one variant, so one interpreter is never measured against another's. */
+const char *pb_mode_variant(const char *mode);
+
 struct pb_series {
     const char *mode, *schedule;
     const char *kinds;          /* placement.kinds: a series per core kind under --kinds each */

@@ -63,6 +63,9 @@ bool pb_findings_differ(const struct pb_rf_record *a, const struct pb_rf_record 
         return false;   /* out of memory: claim nothing */
     if (a->ntimes && b->ntimes)
         *p = m.p;
+    double least = pb_rs_mwu_min_p(a->ntimes, b->ntimes);
+    if (a->ntimes && b->ntimes && least >= 0.05)
+        *p = -least;   /* too few runs for the test to tell anything */
     double alo, ahi, blo, bhi;
     if (!median_ci(a, &alo, &ahi) || !median_ci(b, &blo, &bhi))
         return false;
@@ -73,6 +76,8 @@ const char *pb_findings_ptext(double p, char *buf, size_t len)
 {
     if (isnan(p))
         snprintf(buf, len, "p = ?");
+    else if (p < 0)
+        snprintf(buf, len, "too few runs: least p %.2f", -p);
     else if (p < 0.001)
         snprintf(buf, len, "p < 0.001");
     else if (p < 0.01)

@@ -21,9 +21,12 @@ struct pb_findings {
 /* Whether record `a` and `b` differ in a way the report may claim: the
  * Mann–Whitney test on their timings gives p < 0.05 AND their medians' 95% CIs
  * do not overlap (records without a CI never differ).  *p gets the p-value
- * (NAN when the test could not run). */
+ * (NAN when the test could not run), or minus the least p-value the two run
+ * counts allow when that is not below 0.05 (3 vs 3 runs: -0.10): then the
+ * test cannot tell, whatever the times, and the text must say so. */
 bool pb_findings_differ(const struct pb_rf_record *a, const struct pb_rf_record *b, double *p);
-/* "p = 0.41", "p = 0.002", "p < 0.001", "p = ?" into buf. */
+/* "p = 0.41", "p = 0.002", "p < 0.001", "p = ?", or for a negative p "too few
+ * runs: least p 0.10" into buf. */
 const char *pb_findings_ptext(double p, char *buf, size_t len);
 
 /* Returns 0, -1 when out of memory. */

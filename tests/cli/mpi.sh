@@ -8,6 +8,11 @@
 # rank's host.  Skipped (exit 77) when the mode or mpirun is missing.
 source "$PB_SRC/tests/lib.sh"
 cd "$TMP"
+# The harness side of mpi is one thread talking TCP to processes: ThreadSanitizer
+# has nothing to look at there, and the test is among the longest.
+case ${PB_SUITE:-normal} in
+tsan) skip "the mpi mode's test runs in scripts/test's normal, asan and clang suites, not in tsan" ;;
+esac
 if "$PARBENCH" list | grep -qE '^  mpi +unavailable:'; then
     skip "mpi mode unavailable: $("$PARBENCH" list | sed -n 's/^  mpi *unavailable: //p')"
 fi

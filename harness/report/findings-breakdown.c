@@ -8,24 +8,13 @@
 #include "fmtnum.h"
 #include "report-breakdown.h"
 #include "textbuf.h"
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
+#include "results-csv.h"   /* pb_json_num, pb_json_str */
 
 /* The part as a reader names it. */
 static const char *words(const char *key, const cJSON *bd)
 {
     if (strcmp(key, "residual") == 0)
-        return strcmp(str(bd, "residual_is"), "contention") == 0
+        return strcmp(pb_json_str(bd, "residual_is"), "contention") == 0
                    ? "memory or shared-resource contention (the residual, with the kernel's "
                      "bytes per second near the memory bandwidth)"
                    : "the residual, which the model does not name";
@@ -54,16 +43,16 @@ void pb_findings_breakdown(struct pb_findings *f, const struct pb_rfile *rf, con
     for (size_t i = 0; i < sec->nrecs; i++) {
         const struct pb_rf_record *r = sec->recs[i];
         const cJSON *bd = r->valid ? pb_breakdown_of(rf, r) : NULL;
-        if (!bd || r->single_worker || !(num(bd, "gap_s") > 0))
+        if (!bd || r->single_worker || !(pb_json_num(bd, "gap_s") > 0))
             continue;
-        if (!wb || num(bd, "gap_s") > num(wb, "gap_s")) {
+        if (!wb || pb_json_num(bd, "gap_s") > pb_json_num(wb, "gap_s")) {
             worst = r;
             wb = bd;
         }
     }
     if (!worst)
         return;
-    const char *largest = str(wb, "largest");
+    const char *largest = pb_json_str(wb, "largest");
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(wb, "parts_s");
     const cJSON *pp = cJSON_GetObjectItemCaseSensitive(wb, "parts_pct");
     char gap[32], ideal[32], part[32], res[32];
@@ -73,23 +62,20 @@ void pb_findings_breakdown(struct pb_findings *f, const struct pb_rfile *rf, con
                  "worker%s: %s over its ideal %s. Its largest part is %s, %s (%.0f%% of the "
                  "gap)",
                  name, worst->mode, worst->workers, worst->workers == 1 ? "" : "s",
-                 pb_fmt_time(num(wb, "gap_s"), gap, sizeof gap),
-                 pb_fmt_time(num(wb, "ideal_s"), ideal, sizeof ideal), words(largest, wb),
-                 pb_fmt_time(num(ps, largest), part, sizeof part), num(pp, largest));
+                 pb_fmt_time(pb_json_num(wb, "gap_s"), gap, sizeof gap),
+                 pb_fmt_time(pb_json_num(wb, "ideal_s"), ideal, sizeof ideal), words(largest, wb),
+                 pb_fmt_time(pb_json_num(ps, largest), part, sizeof part), pb_json_num(pp, largest));
     if (strcmp(largest, "residual") != 0)
         pb_tb_printf(&t, "; the residual is %s (%.0f%%)",
-                     pb_fmt_time(num(ps, "residual"), res, sizeof res), num(pp, "residual"));
+                     pb_fmt_time(pb_json_num(ps, "residual"), res, sizeof res), pb_json_num(pp, "residual"));
     const cJSON *missing = cJSON_GetObjectItemCaseSensitive(wb, "missing");
     if (cJSON_GetArraySize(missing) > 0)
         pb_tb_printf(&t, " (%d part%s had no cost figure and are in the residual)",
                      cJSON_GetArraySize(missing), cJSON_GetArraySize(missing) == 1 ? "" : "s");
     pb_tb_puts(&t, ".");
-    char **items = t.oom ? NULL : realloc(f->items, (f->n + 1) * sizeof *items);
-    if (!items) {
+    if (t.oom)
         f->oom = true;
-        pb_tb_free(&t);
-        return;
-    }
-    f->items = items;
-    f->items[f->n++] = t.p;
+    else
+        pb_findings_add(f, "%s", pb_tb_str(&t));
+    pb_tb_free(&t);
 }

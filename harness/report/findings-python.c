@@ -16,22 +16,6 @@
 #include "report-stats.h"
 #include "textbuf.h"
 
-__attribute__((format(printf, 2, 3))) static void add(struct pb_findings *f, const char *fmt, ...)
-{
-    struct pb_tb t = {0};
-    va_list ap;
-    va_start(ap, fmt);
-    pb_tb_vprintf(&t, fmt, ap);
-    va_end(ap);
-    char **items = t.oom ? NULL : realloc(f->items, (f->n + 1) * sizeof *items);
-    if (!items) {
-        f->oom = true;
-        pb_tb_free(&t);
-        return;
-    }
-    f->items = items;
-    items[f->n++] = t.p;
-}
 
 static bool is_python(const struct pb_series *s)
 {
@@ -132,7 +116,7 @@ static void scaling(struct pb_findings *f, const char *name, const struct pb_sec
             else if (strcmp(fact(r, "python_free_threaded"), "yes") == 0)
                 why = "; a free-threaded build, the GIL disabled";
         }
-        add(f, "%s, Python %s: %s at %u workers over %s (%s, %s; median %s vs %s)%s.", name,
+        pb_findings_add(f, "%s, Python %s: %s at %u workers over %s (%s, %s; median %s vs %s)%s.", name,
             s->title, spt, r->workers, bs->title, verdict, pb_findings_ptext(p, pt, sizeof pt),
             pb_fmt_time(r->median_s, a, sizeof a), pb_fmt_time(base->median_s, b, sizeof b), why);
     }
@@ -191,14 +175,14 @@ static void c_versus_python(struct pb_findings *f, const char *name, const struc
             pb_fmt_time(c->median_s, a, sizeof a);
             pb_fmt_time(py->median_s, b, sizeof b);
             if (pb_findings_differ(c, py, &p))
-                add(f, "%s at %u worker%s: C %s is %s %s than Python %s per worker (median %s vs "
+                pb_findings_add(f, "%s at %u worker%s: C %s is %s %s than Python %s per worker (median %s vs "
                     "%s, %s).", name, w, w == 1 ? "" : "s", cs->title,
                     ratio_text(c->median_s < py->median_s ? py : c,
                                c->median_s < py->median_s ? c : py, rt, sizeof rt),
                     c->median_s < py->median_s ? "faster" : "slower", ps->title, a, b,
                     pb_findings_ptext(p, pt, sizeof pt));
             else
-                add(f, "%s at %u worker%s: C %s and Python %s are indistinguishable (median %s "
+                pb_findings_add(f, "%s at %u worker%s: C %s and Python %s are indistinguishable (median %s "
                     "vs %s, %s).", name, w, w == 1 ? "" : "s", cs->title, ps->title, a, b,
                     pb_findings_ptext(p, pt, sizeof pt));
         }
@@ -234,12 +218,12 @@ static void interpreters(struct pb_findings *f, const char *name, const struct p
             pb_fmt_time(rb->median_s, tb, sizeof tb);
             bool a_fast = ra->median_s < rb->median_s;
             if (pb_findings_differ(ra, rb, &p))
-                add(f, "%s at %u worker%s: %s is %s faster than %s (median %s vs %s, %s).", name,
+                pb_findings_add(f, "%s at %u worker%s: %s is %s faster than %s (median %s vs %s, %s).", name,
                     ra->workers, ra->workers == 1 ? "" : "s", a_fast ? a->title : b->title,
                     ratio_text(a_fast ? rb : ra, a_fast ? ra : rb, rt, sizeof rt),
                     a_fast ? b->title : a->title, ta, tb, pb_findings_ptext(p, pt, sizeof pt));
             else
-                add(f, "%s at %u worker%s: %s and %s are indistinguishable (median %s vs %s, %s).",
+                pb_findings_add(f, "%s at %u worker%s: %s and %s are indistinguishable (median %s vs %s, %s).",
                     name, ra->workers, ra->workers == 1 ? "" : "s", a->title, b->title, ta, tb,
                     pb_findings_ptext(p, pt, sizeof pt));
         }

@@ -29,7 +29,7 @@ static void vadd_to(struct pb_findings *f, char ***list, size_t *n, const char *
     items[(*n)++] = t.p;
 }
 
-__attribute__((format(printf, 2, 3))) static void add(struct pb_findings *f, const char *fmt, ...)
+void pb_findings_add(struct pb_findings *f, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -263,10 +263,10 @@ static void best_mode(struct pb_findings *f, const char *name, const struct pb_s
     }
     const char *verb = differs ? "is fastest with" : "has the lowest";
     if (w == 1)
-        add(f, "%s: only 1-worker runs are valid; %s %s median %s%s.", name, ser[0]->title, verb, t,
+        pb_findings_add(f, "%s: only 1-worker runs are valid; %s %s median %s%s.", name, ser[0]->title, verb, t,
             rest);
     else
-        add(f, "%s at %u workers, the most measured: %s %s median %s, %s%s%s.", name, w,
+        pb_findings_add(f, "%s at %u workers, the most measured: %s %s median %s, %s%s%s.", name, w,
             ser[0]->title, verb, t, s, eff, rest);
 }
 
@@ -296,7 +296,7 @@ static void efficiency(struct pb_findings *f, const char *name, const struct pb_
         n++;
     }
     if (n)
-        add(f, "%s: parallel efficiency at %u workers (speedup / workers, 95%% CI): %s.", name, w,
+        pb_findings_add(f, "%s: parallel efficiency at %u workers (speedup / workers, 95%% CI): %s.", name, w,
             pb_tb_str(&t));
     if (t.oom)
         f->oom = true;
@@ -322,12 +322,12 @@ static bool smt(struct pb_findings *f, const struct pb_rfile *rf, const char *na
         nworkers(pus, wp, sizeof wp);
         double pct = 100 * (c->median_s / p->median_s - 1);
         if (pb_findings_differ(c, p, &pv))
-            add(f, "%s, %s: SMT %s %.1f%% throughput (%s): median %s at %s (one per core) vs %s "
+            pb_findings_add(f, "%s, %s: SMT %s %.1f%% throughput (%s): median %s at %s (one per core) vs %s "
                 "at %s (every PU).",
                 name, sec->series[i].title, pct >= 0 ? "adds" : "costs", fabs(pct),
                 pb_findings_ptext(pv, pt, sizeof pt), tc, wc, tp, wp);
         else
-            add(f, "%s, %s: with SMT indistinguishable from without (%s): median %s at %s (one per "
+            pb_findings_add(f, "%s, %s: with SMT indistinguishable from without (%s): median %s at %s (one per "
                 "core) vs %s at %s (every PU).",
                 name, sec->series[i].title, pb_findings_ptext(pv, pt, sizeof pt), tc, wc, tp, wp);
         any = true;
@@ -385,11 +385,11 @@ static void process_cost(struct pb_findings *f, const char *name, const struct p
         pb_fmt_time(rt->median_s, b, sizeof b);
         nworkers(rp->workers, wn, sizeof wn);
         if (pb_findings_differ(rp, rt, &p))
-            add(f, "%s at %s: %s takes %s than %s (median %s vs %s, %s).", name, wn, s->title,
+            pb_findings_add(f, "%s at %s: %s takes %s than %s (median %s vs %s, %s).", name, wn, s->title,
                 pct_text(rp->median_s, rt->median_s, pc, sizeof pc), t->title, a, b,
                 pb_findings_ptext(p, pt, sizeof pt));
         else
-            add(f, "%s at %s: %s is indistinguishable from %s (median %s vs %s, %s).", name, wn,
+            pb_findings_add(f, "%s at %s: %s is indistinguishable from %s (median %s vs %s, %s).", name, wn,
                 s->title, t->title, a, b, pb_findings_ptext(p, pt, sizeof pt));
     }
 }
@@ -402,7 +402,7 @@ static void serial_fraction(struct pb_findings *f, const char *name, const struc
         const struct pb_series *s = &sec->series[i];
         if (isnan(s->amdahl_f)) {
             if (!s->single_worker && s->amdahl_counts == PB_AMDAHL_MIN_COUNTS - 1)
-                add(f, "%s, %s: no Amdahl fit: %zu worker counts, the model needs %d to be tested.",
+                pb_findings_add(f, "%s, %s: no Amdahl fit: %zu worker counts, the model needs %d to be tested.",
                     name, s->title, s->amdahl_counts, PB_AMDAHL_MIN_COUNTS);
             continue;
         }
@@ -423,7 +423,7 @@ static void serial_fraction(struct pb_findings *f, const char *name, const struc
             snprintf(fv, sizeof fv, "0, clamped");
         else
             snprintf(fv, sizeof fv, "%.3f%s", s->amdahl_f, err);
-        add(f, "%s, %s: Amdahl serial fraction f = %s (%s over %zu worker counts): %s.", name,
+        pb_findings_add(f, "%s, %s: Amdahl serial fraction f = %s (%s over %zu worker counts): %s.", name,
             s->title, fv,
             s->amdahl_from_file ? "fitted by parbench run" : "fitted here to the median speedups",
             s->amdahl_counts, limit);
@@ -447,7 +447,7 @@ static void failures(struct pb_findings *f, const char *name, const struct pb_se
     }
     if (sec->nbad > shown)
         pb_tb_printf(&t, "; and %zu more", sec->nbad - shown);
-    add(f, "%s: %zu configuration%s did not produce a valid result: %s.", name, sec->nbad,
+    pb_findings_add(f, "%s: %zu configuration%s did not produce a valid result: %s.", name, sec->nbad,
         sec->nbad == 1 ? "" : "s", pb_tb_str(&t));
     pb_tb_free(&t);
 }
@@ -473,13 +473,13 @@ int pb_findings_build(const struct pb_rfile *rf, const struct pb_sections *ss,
         failures(out, name, sec);
     }
     if (rf->sys.pus > rf->sys.cores && !smt_measured)
-        add(out,
+        pb_findings_add(out,
             "This machine has SMT (%.0f PUs on %.0f cores), but no mode ran at both %.0f and "
             "%.0f workers, so what SMT adds was not measured.",
             rf->sys.pus, rf->sys.cores, rf->sys.cores, rf->sys.pus);
     pb_findings_smt(rf, out);   /* issue 16: the SMT yield (findings-smt.c) */
     if (out->n == 0)
-        add(out, "No valid configuration: nothing to conclude.");
+        pb_findings_add(out, "No valid configuration: nothing to conclude.");
     return out->oom ? -1 : 0;
 }
 

@@ -25,6 +25,10 @@ struct pb_findings {
  * counts allow when that is not below 0.05 (3 vs 3 runs: -0.10): then the
  * test cannot tell, whatever the times, and the text must say so. */
 bool pb_findings_differ(const struct pb_rf_record *a, const struct pb_rf_record *b, double *p);
+/* Append one finding (printf-style); on out of memory sets f->oom.  The
+ * per-topic finders (findings-*.c) add through it. */
+__attribute__((format(printf, 2, 3))) void pb_findings_add(struct pb_findings *f, const char *fmt,
+                                                           ...);
 /* "p = 0.41", "p = 0.002", "p < 0.001", "p = ?", or for a negative p "too few
  * runs: least p 0.10" into buf. */
 const char *pb_findings_ptext(double p, char *buf, size_t len);

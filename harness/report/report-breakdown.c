@@ -11,6 +11,7 @@
 #include "pb.h"
 #include "report-breakdown.h"
 #include "textbuf.h"
+#include "results-csv.h"   /* pb_json_num, pb_json_str */
 
 /* The parts in the record's order (run/breakdown.c), their labels and colours. */
 static const struct {
@@ -36,12 +37,6 @@ const cJSON *pb_breakdown_of(const struct pb_rfile *rf, const struct pb_rf_recor
     return cJSON_IsNumber(g) && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(b, "parts_s"))
                ? b
                : NULL;
-}
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
 /* The records worth a bar: valid, not the baseline, with a breakdown. */
@@ -81,12 +76,12 @@ static void write_dat(struct pb_tb *b, const struct pb_rfile *rf, const struct p
                 const cJSON *bd = pb_breakdown_of(rf, r);
                 const cJSON *ps = cJSON_GetObjectItemCaseSensitive(bd, "parts_s");
                 if (p == NPARTS) {
-                    pb_tb_printf(b, "%zu %.9g\n", x++, num(bd, "gap_s") * scale);
+                    pb_tb_printf(b, "%zu %.9g\n", x++, pb_json_num(bd, "gap_s") * scale);
                     continue;
                 }
                 double up = 0, down = 0, lo = 0, hi = 0;
                 for (size_t q = 0; q <= p; q++) {
-                    double v = num(ps, parts[q].key);
+                    double v = pb_json_num(ps, parts[q].key);
                     v = isfinite(v) ? v * scale : 0;
                     lo = v >= 0 ? up : down + v;
                     hi = v >= 0 ? up + v : down;
@@ -145,7 +140,7 @@ int pb_breakdown_draw(struct pb_charts *ch, const char *outdir, const struct pb_
     double most = 0;
     for (size_t i = 0; i < sec->nrecs; i++) {
         const cJSON *bd = pb_breakdown_of(rf, sec->recs[i]);
-        double g = bd ? fabs(num(bd, "gap_s")) : 0;
+        double g = bd ? fabs(pb_json_num(bd, "gap_s")) : 0;
         most = g > most ? g : most;
     }
     double scale = most >= 1 ? 1 : most >= 1e-3 ? 1e3 : 1e6;
@@ -186,8 +181,8 @@ int pb_breakdown_draw(struct pb_charts *ch, const char *outdir, const struct pb_
 /* "12.3 ms (45%)": a part and its share of the gap. */
 static const char *cell(const cJSON *bd, const char *key, char *buf, size_t len)
 {
-    double s = num(cJSON_GetObjectItemCaseSensitive(bd, "parts_s"), key);
-    double pct = num(cJSON_GetObjectItemCaseSensitive(bd, "parts_pct"), key);
+    double s = pb_json_num(cJSON_GetObjectItemCaseSensitive(bd, "parts_s"), key);
+    double pct = pb_json_num(cJSON_GetObjectItemCaseSensitive(bd, "parts_pct"), key);
     char t[32];
     if (!isfinite(s))
         snprintf(buf, len, "-");
@@ -231,7 +226,7 @@ void pb_breakdown_doc(struct pb_doc *d, const struct pb_rfile *rf, const struct 
             snprintf(w, sizeof w, "%u", r->workers);
             cells[0] = sec->series[i].title;
             cells[1] = w;
-            cells[2] = pb_fmt_time(num(bd, "gap_s"), gap, sizeof gap);
+            cells[2] = pb_fmt_time(pb_json_num(bd, "gap_s"), gap, sizeof gap);
             for (size_t p = 0; p < NPARTS; p++)
                 cells[3 + p] = cell(bd, parts[p].key, c[p], sizeof c[p]);
             pb_doc_row(d, false, cells);

@@ -6,20 +6,9 @@
 
 #include "fmtnum.h"
 #include "report-smt.h"
+#include "results-csv.h"   /* pb_json_num, pb_json_str */
 
 #define SHOW_SETS 4   /* cpusets listed before "..." in a table cell */
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
-    return s ? s : "";
-}
 
 /* "0 2 4 6 ... 126 (64 cores)": the PUs one plan of a pair used. */
 static void plan_cell(const cJSON *plan, char *buf, size_t len)
@@ -37,7 +26,7 @@ static void plan_cell(const cJSON *plan, char *buf, size_t len)
                          i > SHOW_SETS && i > SHOW_SETS + 1 ? "... " : "", v);
         used += w > 0 ? (size_t)w : 0;
     }
-    double cores = num(plan, "cores");
+    double cores = pb_json_num(plan, "cores");
     if (used < len && !isnan(cores))
         snprintf(buf + used, len - used, " (%.0f %s)", cores, cores == 1 ? "core" : "cores");
 }
@@ -57,19 +46,19 @@ static void figure_row(struct pb_doc *d, const char *w, const char *what, const 
                        const char *pk, const cJSON *f)
 {
     char r1[64], r2[64], y[64];
-    double yl = num(f, "yield_low"), yh = num(f, "yield_high");
-    if (*str(f, "error"))
+    double yl = pb_json_num(f, "yield_low"), yh = pb_json_num(f, "yield_high");
+    if (*pb_json_str(f, "error"))
         snprintf(y, sizeof y, "failed");
-    else if (isnan(num(f, "yield")))
+    else if (isnan(pb_json_num(f, "yield")))
         snprintf(y, sizeof y, "\xe2\x80\x93");
     else if (isnan(yl) || isnan(yh))
-        snprintf(y, sizeof y, "%.2fx", num(f, "yield"));
+        snprintf(y, sizeof y, "%.2fx", pb_json_num(f, "yield"));
     else
-        snprintf(y, sizeof y, "%.2fx (%.2f\xe2\x80\x93%.2f)", num(f, "yield"), yl, yh);
-    const char *cells[] = {w, what, sp, pk, rate(num(f, "spread_per_core"), str(f, "unit"), r1,
+        snprintf(y, sizeof y, "%.2fx (%.2f\xe2\x80\x93%.2f)", pb_json_num(f, "yield"), yl, yh);
+    const char *cells[] = {w, what, sp, pk, rate(pb_json_num(f, "spread_per_core"), pb_json_str(f, "unit"), r1,
                                                  sizeof r1),
-                           rate(num(f, "packed_per_core"), str(f, "unit"), r2, sizeof r2), y};
-    pb_doc_row(d, *str(f, "error") != '\0', cells);
+                           rate(pb_json_num(f, "packed_per_core"), pb_json_str(f, "unit"), r2, sizeof r2), y};
+    pb_doc_row(d, *pb_json_str(f, "error") != '\0', cells);
 }
 
 static void yield_table(struct pb_doc *d, const cJSON *pairs)
@@ -81,7 +70,7 @@ static void yield_table(struct pb_doc *d, const cJSON *pairs)
     const cJSON *pair, *lo;
     cJSON_ArrayForEach(pair, pairs) {
         char w[16], sp[200], pk[200];
-        snprintf(w, sizeof w, "%.0f", num(pair, "workers"));
+        snprintf(w, sizeof w, "%.0f", pb_json_num(pair, "workers"));
         plan_cell(cJSON_GetObjectItemCaseSensitive(pair, "spread"), sp, sizeof sp);
         plan_cell(cJSON_GetObjectItemCaseSensitive(pair, "packed"), pk, sizeof pk);
         const cJSON *loops = cJSON_GetObjectItemCaseSensitive(pair, "loops");
@@ -92,14 +81,14 @@ static void yield_table(struct pb_doc *d, const cJSON *pairs)
             pb_doc_row(d, false, cells);
         }
         cJSON_ArrayForEach(lo, loops)
-            figure_row(d, w, str(lo, "loop"), sp, pk, lo);
+            figure_row(d, w, pb_json_str(lo, "loop"), sp, pk, lo);
         cJSON_ArrayForEach(lo, cJSON_GetObjectItemCaseSensitive(pair, "kernels")) {
             char what[160];
-            if (*str(lo, "mode"))
-                snprintf(what, sizeof what, "kernel %s (%s, %s)", str(lo, "kernel"),
-                         str(lo, "mode"), str(lo, "schedule"));
+            if (*pb_json_str(lo, "mode"))
+                snprintf(what, sizeof what, "kernel %s (%s, %s)", pb_json_str(lo, "kernel"),
+                         pb_json_str(lo, "mode"), pb_json_str(lo, "schedule"));
             else
-                snprintf(what, sizeof what, "kernel %s", str(lo, "kernel"));
+                snprintf(what, sizeof what, "kernel %s", pb_json_str(lo, "kernel"));
             figure_row(d, w, what, sp, pk, lo);
         }
     }
@@ -114,7 +103,7 @@ void pb_report_smt(struct pb_doc *d, const struct pb_rfile *rf)
     if (!smt && !cJSON_IsObject(y))
         return;   /* no SMT, and nobody asked */
     pb_doc_heading(d, 2, "smt", "SMT yield");
-    const char *sib = str(pre, "smt_siblings");
+    const char *sib = pb_json_str(pre, "smt_siblings");
     if (*sib && strcmp(sib, "none") != 0)
         pb_doc_para(d, "note",
                     "SMT siblings (hardware threads of one core, OS CPU numbers): %.400s%s", sib,
@@ -141,7 +130,7 @@ void pb_report_smt(struct pb_doc *d, const struct pb_rfile *rf)
                 "gives that code here.");
     const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(y, "pairs");
     if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(y, "measured"))) {
-        pb_doc_para(d, "warn", "Not measured: %s.", str(y, "skipped"));
+        pb_doc_para(d, "warn", "Not measured: %s.", pb_json_str(y, "skipped"));
         if (cJSON_GetArraySize(pairs) > 0) {
             pb_doc_para(d, "note", "The plans it would have timed:");
             yield_table(d, pairs);
@@ -153,13 +142,13 @@ void pb_report_smt(struct pb_doc *d, const struct pb_rfile *rf)
                 "whole runs per plan (as many as about %g s allow, after a validated run of "
                 "each); the plans alternate. The bounds are the widest ratio of the two "
                 "medians' 95%% CIs (none under 6 samples). Placement policy %s, kinds %s.",
-                num(y, "samples"), num(y, "sample_s"), num(y, "samples"), num(y, "kernel_s"),
-                str(y, "policy"), str(y, "kinds"));
+                pb_json_num(y, "samples"), pb_json_num(y, "sample_s"), pb_json_num(y, "samples"), pb_json_num(y, "kernel_s"),
+                pb_json_str(y, "policy"), pb_json_str(y, "kinds"));
     yield_table(d, pairs);
     const cJSON *pair, *k;
     cJSON_ArrayForEach(pair, pairs)
         cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(pair, "kernels"))
-            if (*str(k, "error"))
-                pb_doc_para(d, "warn", "Kernel %s at %.0f workers: %s.", str(k, "kernel"),
-                            num(pair, "workers"), str(k, "error"));
+            if (*pb_json_str(k, "error"))
+                pb_doc_para(d, "warn", "Kernel %s at %.0f workers: %s.", pb_json_str(k, "kernel"),
+                            pb_json_num(pair, "workers"), pb_json_str(k, "error"));
 }

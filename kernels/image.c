@@ -24,11 +24,14 @@ void *pb_image_alloc(size_t bytes)
 {
     if (bytes < 2 * HUGE_BYTES)
         return malloc(bytes ? bytes : 1);
+    /* Whole huge pages: a 4 KiB tail would cost a fork up to 511 page-table entries an
+     * image, and forks of spawn on another kernel must not depend on this one (issue 17). */
+    size_t rounded = (bytes + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
     void *p = NULL;
-    if (posix_memalign(&p, HUGE_BYTES, bytes) != 0)
+    if (rounded < bytes || posix_memalign(&p, HUGE_BYTES, rounded) != 0)
         return NULL;
     /* Before the first touch, so the pages are huge from their first fault. */
-    (void)madvise(p, bytes & ~(HUGE_BYTES - 1), MADV_HUGEPAGE);
+    (void)madvise(p, rounded, MADV_HUGEPAGE);
     return p;
 }
 

@@ -34,8 +34,8 @@ int pb_image_probe_mem(const void *data, size_t len, const char *name, unsigned 
 int pb_image_save_png(const char *path, const struct pb_image *img, char *err, size_t errlen);
 
 /* Memory for pixels (and other large inputs a kernel keeps across runs), freed
- * with free().  Blocks of 4 MiB and more are 2 MiB-aligned and advised
- * MADV_HUGEPAGE (transparent huge pages are often "madvise" only): fork copies
+ * with free().  Blocks of 4 MiB and more are rounded up to whole 2 MiB pages,
+ * aligned and advised MADV_HUGEPAGE (transparent huge pages are often "madvise" only): fork copies
  * the page tables of private memory entry by entry, so with 4 KiB pages every
  * fork of the harness (spawn's per chunk, the pool starts) would cost more for
  * each input prepared, of any kernel in the sweep; with 2 MiB pages a block

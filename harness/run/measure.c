@@ -22,11 +22,10 @@ void *pb_output_alloc(size_t bytes)
     if (p == MAP_FAILED)
         return NULL;
     /* Huge pages where the kernel allows them for shared memory
-     * (transparent_hugepage/shmem_enabled "advise" or "within_size"): a worker
-     * process forked per run (shm) builds its page tables for the output anew,
-     * and with 4 KiB pages that cost shm 2.3x threads' time on blur (12 MP)
-     * on a KVM guest, with shmem_enabled "always" none.  Advice only: ignored
-     * where shmem THP is "never". */
+     * (transparent_hugepage/shmem_enabled "advise" or "within_size"): shm's
+     * children, forked per run, touch every page of the output before the
+     * clock starts (shm.c), and with 2 MiB pages that is 512 times fewer
+     * pages.  Advice only: ignored where shmem THP is "never". */
 #ifdef MADV_HUGEPAGE
     if (bytes >= (2u << 20))
         (void)madvise(p, bytes, MADV_HUGEPAGE);

@@ -32,8 +32,9 @@ static void test_model(void)
     struct pb_bd_out o;
     CHECK(pb_breakdown(&in, &o) == 0);
     CHECK(o.ideal_s == 4 && o.gap_s == 2);
-    const double want[PB_BD_NPARTS] = {0.25, 0.0625, 0.125, 0, 0.125, 0.125, 1.0, 0.3125};
-    const double pct[PB_BD_NPARTS] = {12.5, 3.125, 6.25, 0, 6.25, 6.25, 50, 15.625};
+    /* busy_mean is the ideal: no kernel slowdown */
+    const double want[PB_BD_NPARTS] = {0.25, 0.0625, 0.125, 0, 0.125, 0.125, 1.0, 0, 0.3125};
+    const double pct[PB_BD_NPARTS] = {12.5, 3.125, 6.25, 0, 6.25, 6.25, 50, 0, 15.625};
     double sum = 0;
     for (int i = 0; i < PB_BD_NPARTS; i++) {
         CHECK(o.part_s[i] == want[i]);
@@ -51,6 +52,22 @@ static void test_model(void)
     in = example();
     in.tp_s = 5.5;
     CHECK(pb_breakdown(&in, &o) == 0 && o.part_s[PB_BD_RESIDUAL] == -0.1875 && !o.contention);
+
+    /* Workers busy 0.5 s longer than the ideal share: the faults' 0.125 and
+     * switches' 0.125 happen inside it (the clock is 1:1 here), and the kernel
+     * slowdown is the other 0.25, taken from the residual. */
+    in = example();
+    in.busy_mean_s = 4.5;
+    in.busy_max_s = 4.75;
+    in.clockp_hz = 5;
+    CHECK(pb_breakdown(&in, &o) == 0 && o.known[PB_BD_SLOWDOWN]);
+    CHECK(o.part_s[PB_BD_SLOWDOWN] == 0.25 && o.part_s[PB_BD_IMBALANCE] == 0.25);
+    CHECK(o.part_s[PB_BD_RESIDUAL] == 2 - 0.25 - 0.0625 - 0.125 - 0.125 - 0.125 - 0.25);
+    /* Counted parts larger than the extra busy time: no negative slowdown. */
+    in.busy_mean_s = 4.125;
+    CHECK(pb_breakdown(&in, &o) == 0 && o.part_s[PB_BD_SLOWDOWN] == 0);
+    in.busy_mean_s = NAN;
+    CHECK(pb_breakdown(&in, &o) == 0 && !o.known[PB_BD_SLOWDOWN]);
 
     /* Unknown inputs: the part is 0, not known, and stays in the residual. */
     in = example();
@@ -90,6 +107,7 @@ static void test_model(void)
     in.p = 0;
     CHECK(pb_breakdown(&in, &o) == -1);
     CHECK_STR(pb_bd_part_name(PB_BD_DATA), "data_movement");
+    CHECK_STR(pb_bd_part_name(PB_BD_SLOWDOWN), "kernel_slowdown");
     CHECK_STR(pb_bd_part_name(PB_BD_RESIDUAL), "residual");
 }
 
@@ -232,6 +250,29 @@ static void test_records(void)
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(th, "breakdown"),
                                          "missing");
     CHECK(cJSON_GetArraySize(missing) == 2);   /* dispatch, clock_droop */
+
+    /* A worker started per chunk (spawn): without noop, a chunk costs the
+     * probe's fork + exit + wait (16 x 2^-7 / 2), and its output leaves a
+     * new process at the fresh-child bandwidth (2^20 / (2^21 x 2)); without
+     * that figure, the plain pipe's. */
+    cJSON *sp = record(records, "blur", "spawn", "process", 2, 6, 1024, 64, b2, c2, 1 << 20);
+    cJSON_AddBoolToObject(sp, "worker_per_chunk", 1);
+    cJSON_AddNumberToObject(figs, "fork.exit_wait", 1.0 / 128);
+    cJSON_AddNumberToObject(figs, "pipe.bandwidth_fresh_child", 1 << 21);
+    pb_breakdown_update(records, p);
+    CHECK_STR(str(sp, "dispatch_from"), "probe fork.exit_wait");
+    CHECK(part(sp, "parts_s", "dispatch") == 1.0 / 16);
+    CHECK(part(sp, "parts_s", "data_movement") == 0.25);
+    const cJSON *spin = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(sp, "breakdown"), "inputs");
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(spin, "pipe_bandwidth_figure")->valuestring,
+              "pipe.bandwidth_fresh_child");
+    /* forkpool's workers live across chunks: neither figure is theirs. */
+    CHECK_STR(str(fp, "dispatch_from"), "noop");
+    CHECK(part(fp, "parts_s", "data_movement") == 0.125);
+    cJSON_DeleteItemFromObjectCaseSensitive(figs, "pipe.bandwidth_fresh_child");
+    pb_breakdown_update(records, p);
+    CHECK(part(sp, "parts_s", "data_movement") == 0.125);
 
     /* An invalid record gets no breakdown. */
     cJSON_ReplaceItemInObjectCaseSensitive(fp, "valid", cJSON_CreateFalse());

@@ -156,6 +156,9 @@ struct pb_mode {
     /* Traits: what the layers above would otherwise guess from the name. */
     bool single_worker;          /* runs once per kernel with one worker and no schedule;
                                     the baseline speedups of its runtime are measured against */
+    bool worker_per_chunk;       /* a fresh worker (a process started) for every chunk, so
+                                    dispatch is a process start and each chunk's output
+                                    leaves a new address space (spawn, py-process) */
     bool opt_in;                 /* left out of the default mode list: runs only when named
                                     with -m (the Python modes: an interpreter runs the kernels
                                     a hundred times slower than C) */

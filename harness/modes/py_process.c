@@ -7,6 +7,7 @@ const struct pb_mode pb_mode_py_process = {
     .name = "py-process",
     .summary = "a multiprocessing.Process per chunk, at most WORKERS alive, writing in place (like spawn)",
     .single_worker = false,
+    .worker_per_chunk = true,
     .worker = PB_WORKER_PROCESS,
     .output = PB_OUTPUT_IN_PLACE,
     .runtime = PB_RUNTIME_PYTHON,

@@ -213,6 +213,7 @@ static void spawn_facts(void *state, const struct pb_plan *plan, struct pb_facts
 
 const struct pb_mode pb_mode_spawn = {
     .name = "spawn",
+    .worker_per_chunk = true,
     .worker = PB_WORKER_PROCESS,
     .output = PB_OUTPUT_COPIED,
     .runtime = PB_RUNTIME_C,

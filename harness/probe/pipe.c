@@ -4,6 +4,7 @@
  *   pipe.bandwidth            one way, in writes of the default pipe size
  *   pipe.bandwidth_large_pipe one way, the pipe enlarged with F_SETPIPE_SZ and
  *                             written in writes of its new size
+ *   pipe.bandwidth_fresh_child  one way from a process forked for it (pipe-fresh.c)
  * The measuring side is a thread of parbench pinned to the first CPU of the
  * pair; the other side a forked child pinned to the second.  The bandwidth
  * sample ends when the child acknowledges the last byte, so it includes one
@@ -198,7 +199,7 @@ out:
     return NULL;
 }
 
-static size_t large_pipe_bytes(void)
+size_t pb_probe_large_pipe_bytes(void)
 {
     FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
     unsigned long long max = 0;
@@ -237,7 +238,7 @@ int pb_probe_pipe(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, cha
     struct pipe_job jobs[3] = {
         {.c = c, .kind = ECHO, .round_trips = c->quick ? 20 : 1000},
         {.c = c, .kind = SINK, .total_bytes = total},
-        {.c = c, .kind = SINK, .total_bytes = total, .want_pipe_bytes = large_pipe_bytes()},
+        {.c = c, .kind = SINK, .total_bytes = total, .want_pipe_bytes = pb_probe_large_pipe_bytes()},
     };
     int rc = 0;
     for (int i = 0; i < 3 && rc == 0; i++) {
@@ -273,5 +274,5 @@ int pb_probe_pipe(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, cha
                             "one-way bandwidth, default pipe size", "B/s", 0, x, j->n, s);
     }
     free(x);
-    return rc;
+    return rc == 0 ? pb_probe_pipe_fresh(c, figures, err, errlen) : rc;
 }

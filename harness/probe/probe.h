@@ -51,6 +51,12 @@ typedef int pb_probe_fn(const struct pb_probe_ctx *c, cJSON *figures, cJSON *roo
 pb_probe_fn pb_probe_pipe, pb_probe_fork, pb_probe_futex, pb_probe_thread, pb_probe_fault,
     pb_probe_c2c, pb_probe_stream, pb_probe_clock;
 
+/* Part of the pipe probe: pipe.bandwidth_fresh_child (pipe-fresh.c).  0, or -1 with `err`. */
+int pb_probe_pipe_fresh(const struct pb_probe_ctx *c, cJSON *figures, char *err, size_t errlen);
+/* The capacity the pipe probes ask F_SETPIPE_SZ for: 1 MiB, as the modes'
+ * result pipes, or /proc/sys/fs/pipe-max-size when that is smaller. */
+size_t pb_probe_large_pipe_bytes(void);
+
 /* The plan for `threads` threads of stream and clock: one per core, compact
  * (the kernels' default), or the first `threads` CPUs of --cpus, or unbound
  * when !c->pinned.  Returns 0, or -1 with `err`. */
@@ -159,7 +165,7 @@ double pb_probe_rss_bytes(void);
 /* ---- the calibration `parbench run` uses (cache.c) ------------------- */
 
 /* The probes the gap-to-ideal breakdown needs (run/breakdown.h). */
-#define PB_PROBE_FOR_RUN "pipe,futex,fault,clock,stream"
+#define PB_PROBE_FOR_RUN "pipe,fork,futex,fault,clock,stream"
 
 /* Which machine and build a calibration holds for, from its "system" block:
  * host, CPU model, cores, PUs, OS kernel, parbench version, git revision,

@@ -28,6 +28,12 @@ static const char *words(const char *key, const cJSON *bd)
         return "page faults";
     if (strcmp(key, "ctx_switches") == 0)
         return "involuntary context switches";
+    if (strcmp(key, "kernel_slowdown") == 0)
+        return strcmp(pb_json_str(bd, "residual_is"), "contention") == 0
+                   ? "memory or shared-resource contention (the kernel ran longer in the workers "
+                     "than alone, with its bytes per second near the memory bandwidth)"
+                   : "the kernel running longer in the workers than alone (caches, memory, "
+                     "first touches in a new process: no counter names which)";
     if (strcmp(key, "clock_droop") == 0)
         return "clock droop";
     if (strcmp(key, "startup") == 0)

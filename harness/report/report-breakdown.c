@@ -24,6 +24,7 @@ static const struct {
     {"page_faults", "page faults", "#8c564b"},
     {"ctx_switches", "involuntary context switches", "#e377c2"},
     {"clock_droop", "clock droop", "#bcbd22"},
+    {"kernel_slowdown", "kernel slower in the workers", "#17becf"},
     {"residual", "residual", "#7f7f7f"},
 };
 #define NPARTS (sizeof parts / sizeof *parts)

@@ -12,7 +12,8 @@ static const char *const part_names[PB_BD_NPARTS] = {
     [PB_BD_IMBALANCE] = "imbalance",   [PB_BD_DISPATCH] = "dispatch",
     [PB_BD_DATA] = "data_movement",    [PB_BD_STARTUP] = "startup",
     [PB_BD_FAULTS] = "page_faults",    [PB_BD_CTX] = "ctx_switches",
-    [PB_BD_CLOCK] = "clock_droop",     [PB_BD_RESIDUAL] = "residual",
+    [PB_BD_CLOCK] = "clock_droop",     [PB_BD_SLOWDOWN] = "kernel_slowdown",
+    [PB_BD_RESIDUAL] = "residual",
 };
 
 const char *pb_bd_part_name(enum pb_bd_part part)
@@ -74,6 +75,15 @@ int pb_breakdown(const struct pb_bd_in *in, struct pb_bd_out *out)
         v[PB_BD_CLOCK] = in->clockp_hz < in->clock1_hz
                              ? out->ideal_s * (in->clock1_hz / in->clockp_hz - 1)
                              : 0;
+    /* The workers' own kernel time beyond the ideal share, less what the
+     * counted parts charge to that time: busy time is measured, so this names
+     * where the rest went (inside the kernel) without guessing why. */
+    if (ok(in->busy_mean_s)) {
+        double inside = in->busy_mean_s - out->ideal_s;
+        for (int i = PB_BD_FAULTS; i <= PB_BD_CLOCK; i++)
+            inside -= ok(v[i]) ? v[i] : 0;
+        v[PB_BD_SLOWDOWN] = inside > 0 ? inside : 0;
+    }
 
     double sum = 0;
     for (int i = 0; i < PB_BD_RESIDUAL; i++) {
@@ -88,8 +98,9 @@ int pb_breakdown(const struct pb_bd_in *in, struct pb_bd_out *out)
 
     if (ok(in->kernel_bytes) && in->kernel_bytes > 0)
         out->kernel_bps = in->kernel_bytes / in->tp_s;
-    /* Only a positive residual is time lost to something: name it then. */
-    out->contention = out->part_s[PB_BD_RESIDUAL] > 0 && ok(out->kernel_bps) && ok(in->mem_bw) &&
+    /* Only positive time is time lost to something: name it then. */
+    out->contention = out->part_s[PB_BD_SLOWDOWN] + out->part_s[PB_BD_RESIDUAL] > 0 &&
+                      ok(out->kernel_bps) && ok(in->mem_bw) &&
                       in->mem_bw > 0 && out->kernel_bps >= PB_BD_CONTENTION_FRACTION * in->mem_bw;
     return 0;
 }
@@ -217,6 +228,7 @@ static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, dou
      * when the sweep ran noop with this mode; else the probe's figure for the
      * worker kind. */
     const char *kind = pb_json_str(rec, PB_KEY(worker_kind));
+    bool fresh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(worker_per_chunk)));
     const char *from = "none";
     const cJSON *noop = noop_of(records, rec);
     double nch, nmax, nmean;
@@ -226,6 +238,9 @@ static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, dou
     } else if (noop && rec != noop && worker_sums(noop, &nch, &nmax, &nmean) && nch > 0) {
         in.per_chunk_s = pb_json_num(noop, PB_KEY(median_s)) * in.p / nch;
         from = "noop";
+    } else if (fresh && ok(figure(figs, "fork.exit_wait"))) {
+        in.per_chunk_s = figure(figs, "fork.exit_wait");
+        from = "probe fork.exit_wait";
     } else if (strcmp(kind, "thread") == 0) {
         in.per_chunk_s = figure(figs, "futex.wake");
         from = "probe futex.wake";
@@ -234,9 +249,15 @@ static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, dou
         from = "probe pipe.round_trip";
     }
     /* The modes that copy outputs enlarge their result pipes (1 MiB,
-     * modes/supervise.c), as the probe's large-pipe figure does. */
-    const char *bw_from = "pipe.bandwidth_large_pipe";
+     * modes/supervise.c), as the probe's large-pipe figure does; a worker
+     * started for its chunk sends from a new address space, which the probe
+     * measures apart (probe/pipe-fresh.c). */
+    const char *bw_from = fresh ? "pipe.bandwidth_fresh_child" : "pipe.bandwidth_large_pipe";
     in.pipe_bw = figure(figs, bw_from);
+    if (!ok(in.pipe_bw) && fresh) {
+        bw_from = "pipe.bandwidth_large_pipe";
+        in.pipe_bw = figure(figs, bw_from);
+    }
     if (!ok(in.pipe_bw)) {
         bw_from = "pipe.bandwidth";
         in.pipe_bw = figure(figs, bw_from);

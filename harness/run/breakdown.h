@@ -11,9 +11,15 @@
  *   page_faults    faults beyond the baseline's x the cost of one / p
  *   ctx_switches   involuntary switches beyond the baseline's x the cost of one / p
  *   clock_droop    ideal x (f1 / fp - 1): p busy cores run at a lower clock
- *   residual       the gap - all of the above (exact by construction); named
- *                  contention when the kernel's bytes/s approach the memory
- *                  bandwidth
+ *   kernel_slowdown  the workers' mean busy time - ideal, less the three parts
+ *                  above (which happen while workers run the kernel), never
+ *                  below 0: the kernel itself ran longer in the workers than
+ *                  alone, measured, with the cause not counted (caches, memory
+ *                  bandwidth, TLB, first touches a hypervisor hides)
+ *   residual       the gap - all of the above (exact by construction): time
+ *                  outside the kernel the model does not name
+ * The slowdown and the residual are named contention when the kernel's bytes/s
+ * approach the memory bandwidth.
  * Everything here is a pure function of its inputs (tests/test_breakdown.c). */
 #ifndef PB_BREAKDOWN_H
 #define PB_BREAKDOWN_H
@@ -30,11 +36,12 @@ enum pb_bd_part {
     PB_BD_FAULTS,
     PB_BD_CTX,
     PB_BD_CLOCK,
+    PB_BD_SLOWDOWN,
     PB_BD_RESIDUAL,
     PB_BD_NPARTS
 };
 
-/* The residual is called contention when the kernel's bytes per second reach
+/* The slowdown and residual are called contention when the kernel's bytes per second reach
  * this fraction of the probe's memory bandwidth at p threads. */
 #define PB_BD_CONTENTION_FRACTION 0.5
 
@@ -67,12 +74,12 @@ struct pb_bd_out {
     double pct[PB_BD_NPARTS];       /* 100 x part / gap; NAN when gap_s <= 0 */
     bool known[PB_BD_NPARTS];       /* false: no input for it (counted as 0) */
     double kernel_bps;              /* kernel_bytes / tp_s, NAN if unknown */
-    bool contention;                /* a positive residual, and kernel_bps >=
-                                       PB_BD_CONTENTION_FRACTION x mem_bw */
+    bool contention;                /* a positive slowdown + residual, and kernel_bps
+                                       >= PB_BD_CONTENTION_FRACTION x mem_bw */
 };
 
 /* "imbalance", "dispatch", "data_movement", "startup", "page_faults",
- * "ctx_switches", "clock_droop", "residual". */
+ * "ctx_switches", "clock_droop", "kernel_slowdown", "residual". */
 const char *pb_bd_part_name(enum pb_bd_part part);
 
 /* Split the gap.  Returns 0, or -1 when t1_s, tp_s or p is not usable

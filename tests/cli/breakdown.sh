@@ -48,10 +48,10 @@ for m in forkpool spawn; do
                 near(.gap_s; .measured_s - .ideal_s)' <<<"$b")" = true
         check "$tag: measured_s is the record's median" \
             test "$(jq '.breakdown.measured_s == .median_s' <<<"$r")" = true
-        check "$tag: eight parts, their sum is the gap (1e-9 relative: JSON's 17 digits)" \
+        check "$tag: nine parts, their sum is the gap (1e-9 relative: JSON's 17 digits)" \
             test "$(jq '
                 def near(a; b): ((a - b) | fabs) <= 1e-12 + 1e-9 * ((a | fabs) + (b | fabs));
-                (.parts_s | keys | length) == 8 and near([.parts_s[]] | add; .gap_s)' <<<"$b")" = true
+                (.parts_s | keys | length) == 9 and near([.parts_s[]] | add; .gap_s)' <<<"$b")" = true
         check "$tag: percentages add to 100 (or are null when the gap <= 0)" \
             test "$(jq 'if .gap_s > 0 then (([.parts_pct[]] | add) - 100 | fabs) < 1e-6
                         else ([.parts_pct[]] | all(. == null)) end' <<<"$b")" = true
@@ -72,6 +72,13 @@ for m in forkpool spawn; do
                 [.placement.workers[].busy_s] as $b |
                 near(.breakdown.parts_s.imbalance; ($b | max) - ($b | add / length))' \
                 <<<"$r")" = true
+        check "$tag: kernel slowdown = mean busy time - ideal - faults - switches - droop, >= 0" \
+            test "$(jq '
+                def near(a; b): ((a - b) | fabs) <= 1e-12 + 1e-9 * ((a | fabs) + (b | fabs));
+                [.placement.workers[].busy_s] as $b | .breakdown as $d | $d.parts_s as $p |
+                ([($b | add / length) - $d.ideal_s - $p.page_faults - $p.ctx_switches
+                  - $p.clock_droop, 0] | max) as $want |
+                near($p.kernel_slowdown; $want)' <<<"$r")" = true
         check "$tag: no part missing, the largest named, the residual classified" \
             test "$(jq '(.missing | length) == 0 and
                 ((.largest | length) > 0) == (.gap_s > 0) and
@@ -95,8 +102,8 @@ if command -v gnuplot >/dev/null; then
     check "the stacked chart is drawn (SVG and PNG) and shown" \
         test -s a/plots/blur-breakdown.svg -a -s a/plots/blur-breakdown.png -a \
         "$(grep -c 'Where the time went: each configuration' a/report.html)" -ge 1
-    check "its data: 8 part blocks and the gap, a bar per configuration" \
-        test "$(grep -c '^# ' a/plots/blur-breakdown.dat)" = 10 -a \
+    check "its data: 9 part blocks and the gap, a bar per configuration" \
+        test "$(grep -c '^# ' a/plots/blur-breakdown.dat)" = 11 -a \
         "$(grep -c '^nbars = 4$' a/plots/blur-breakdown.gpvars)" = 1
 else
     skip_part "no gnuplot: the where-the-time-went chart is not drawn"

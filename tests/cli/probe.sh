@@ -26,7 +26,7 @@ check "nothing skipped here" test "$(jq '.skipped | length' "$j")" = 0
 check "method.cpus: the $ncpu CPUs this process may use" test "$(jq '.method.cpus | length' "$j")" = "$ncpu"
 
 # Every figure, including stream and clock at each thread count of the ladder.
-ids="pipe.round_trip pipe.bandwidth pipe.bandwidth_large_pipe fork.exit_wait
+ids="pipe.round_trip pipe.bandwidth pipe.bandwidth_large_pipe pipe.bandwidth_fresh_child fork.exit_wait
      fork.exit_wait_touched futex.wake thread.create_join fault.minor"
 for t in $(jq -r '.method.threads[]' "$j"); do
     ids+=" stream.triad.t$t clock.busy.t$t"
@@ -47,7 +47,8 @@ done
 check "no figure beyond those" test "$(jq '.figures | length' "$j")" = "$(wc -w <<<"$ids")"
 check "pipe: the buffer sizes are stated" \
     test "$(jq '[.figures[] | select(.probe == "pipe" and .id != "pipe.round_trip") |
-                 .setup.write_bytes > 0 and .setup.pipe_bytes > 0] | all' "$j")" = true
+                 (.setup.write_bytes > 0 or .id == "pipe.bandwidth_fresh_child") and
+                 .setup.pipe_bytes > 0 and .setup.bytes_per_sample > 0] | all' "$j")" = true
 check "pipe: the enlarged pipe is larger" \
     test "$(jq '([.figures[] | select(.id == "pipe.bandwidth_large_pipe")][0].setup.pipe_bytes) >
                 ([.figures[] | select(.id == "pipe.bandwidth")][0].setup.pipe_bytes)' "$j")" = true

@@ -206,8 +206,10 @@ void pb_breakdown_doc(struct pb_doc *d, const struct pb_rfile *rf, const struct 
     pb_doc_heading(d, 3, id, "Where the time went");
     pb_doc_para(d, NULL,
                 "Each configuration's gap to the ideal T1/p (T1: the single-worker baseline's "
-                "median), split into named parts by the model in results/README.md; the "
-                "residual is what the model does not name (negative when the parts overlap). "
+                "median), split into named parts by the model in results/README.md; the kernel "
+                "slowdown is the workers' measured extra time inside the kernel that no counter "
+                "explains, the residual the time outside it the model does not name (negative "
+                "when the parts overlap). "
                 "Percentages are of the gap.");
     const char *cols[3 + NPARTS];
     cols[0] = "mode";
@@ -215,7 +217,11 @@ void pb_breakdown_doc(struct pb_doc *d, const struct pb_rfile *rf, const struct 
     cols[2] = "gap to T1/p";
     for (size_t p = 0; p < NPARTS; p++)
         cols[3 + p] = parts[p].label;
-    pb_doc_table(d, 3 + NPARTS, cols, "lrrrrrrrrrr");
+    char align[4 + NPARTS] = "lrr";
+    for (size_t p = 0; p < NPARTS; p++)
+        align[3 + p] = 'r';
+    align[3 + NPARTS] = '\0';
+    pb_doc_table(d, 3 + NPARTS, cols, align);
     for (size_t i = 0; i < sec->nseries; i++)
         for (size_t j = 0; j < sec->series[i].npts; j++) {
             const struct pb_rf_record *r = sec->series[i].pts[j];

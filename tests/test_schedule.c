@@ -3,13 +3,16 @@
 #include "schedule.h"
 
 /* Drain the dispenser round-robin over the workers, as concurrent workers
- * might, and count how often each task was handed out. */
+ * might, and count how often each task was handed out; no range is larger
+ * than pb_dispenser_max_chunk says, and one is that large (forkpool sizes its
+ * workers' buffers by it before the clock starts). */
 static void drain(size_t ntasks, unsigned workers, enum pb_schedule sched, size_t chunk,
                   unsigned *seen, size_t *chunks)
 {
     struct pb_plan plan = {.workers = workers, .schedule = sched, .chunk = chunk};
     struct pb_dispenser d;
     pb_dispenser_init(&d, ntasks, &plan);
+    size_t most = pb_dispenser_max_chunk(&d), biggest = 0;
     size_t cursor[16] = {0};
     int active[16];
     for (unsigned w = 0; w < workers; w++)
@@ -28,10 +31,13 @@ static void drain(size_t ntasks, unsigned workers, enum pb_schedule sched, size_
             any = 1;
             (*chunks)++;
             CHECK(r.begin < r.end && r.end <= ntasks);
+            CHECK(r.end - r.begin <= most);
+            biggest = r.end - r.begin > biggest ? r.end - r.begin : biggest;
             for (size_t t = r.begin; t < r.end; t++)
                 seen[t]++;
         }
     }
+    CHECK_EQ_U(biggest, most);
 }
 
 int main(void)

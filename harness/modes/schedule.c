@@ -17,6 +17,17 @@ void pb_dispenser_init(struct pb_dispenser *d, size_t ntasks, const struct pb_pl
         d->chunk = 1;   /* like OpenMP: dynamic and guided default to chunks of one */
 }
 
+size_t pb_dispenser_max_chunk(const struct pb_dispenser *d)
+{
+    size_t n = d->ntasks, w = d->workers;
+    size_t most = d->chunk;
+    if (d->schedule == PB_SCHED_STATIC && d->chunk == 0)
+        most = (n + w - 1) / w;
+    else if (d->schedule == PB_SCHED_GUIDED && (n + w - 1) / w > most)
+        most = (n + w - 1) / w;
+    return most < n ? most : n;
+}
+
 /* Guided, as libgomp does it: a chunk is the remaining work split across the
  * workers, never below the chunk size; claimed with compare-and-swap. */
 static bool dispense_guided(struct pb_dispenser *d, struct pb_range *r)

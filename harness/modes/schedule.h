@@ -26,6 +26,11 @@ struct pb_dispenser {
 /* Resolve the plan's schedule and chunk for `ntasks` tasks. */
 void pb_dispenser_init(struct pb_dispenser *d, size_t ntasks, const struct pb_plan *plan);
 
+/* The most tasks one range of `d` can hold: what a worker's buffer for one
+ * chunk must take (static blocks: ceil(tasks / workers); guided: its first,
+ * largest chunk; else the chunk size), never more than the tasks. */
+size_t pb_dispenser_max_chunk(const struct pb_dispenser *d);
+
 /* Hand worker `w` its next range.  `cursor` is the worker's private position
  * (start it at 0).  Returns false when the worker has nothing left. */
 bool pb_dispense(struct pb_dispenser *d, unsigned w, size_t *cursor, struct pb_range *r);

@@ -32,22 +32,6 @@ struct fresh_job {
     unsigned char *sink;      /* the parent's buffer, touched once before the samples */
 };
 
-/* 1 = done, 0 = end of file, -1 = error (EINTR retried unless stopping). */
-static int xfer(int fd, void *buf, size_t len, bool writing)
-{
-    unsigned char *p = buf;
-    while (len > 0) {
-        ssize_t r = writing ? write(fd, p, len) : read(fd, p, len);
-        if (r < 0 && errno == EINTR && !pb_stop_signal)
-            continue;
-        if (r <= 0)
-            return r == 0 ? 0 : -1;
-        p += r;
-        len -= (size_t)r;
-    }
-    return 1;
-}
-
 /* The child: pinned, its buffer filled, one byte to say so, then the buffer
  * on the parent's word.  Exit codes name the step that failed. */
 __attribute__((noreturn)) static void fresh_child(const struct fresh_job *j, int go, int data)
@@ -60,8 +44,8 @@ __attribute__((noreturn)) static void fresh_child(const struct fresh_job *j, int
         _exit(4);
     memset(buf, 0x5a, j->bytes);   /* a kernel's output, written before it is sent */
     unsigned char b = 1;
-    if (xfer(data, &b, 1, true) != 1 || xfer(go, &b, 1, false) != 1 ||
-        xfer(data, buf, j->bytes, true) != 1)
+    if (pb_probe_xfer(data, &b, 1, true) != 1 || pb_probe_xfer(go, &b, 1, false) != 1 ||
+        pb_probe_xfer(data, buf, j->bytes, true) != 1)
         _exit(1);
     _exit(0);
 }
@@ -95,12 +79,12 @@ static int fresh_sample(void *arg, double *x, char *err, size_t errlen)
     close(data[1]);
     go[0] = data[1] = -1;
     unsigned char b = 1;
-    if (xfer(data[0], &b, 1, false) != 1) {
+    if (pb_probe_xfer(data[0], &b, 1, false) != 1) {
         snprintf(err, errlen, "the sending child stopped before it was ready");
         goto out;
     }
     double t0 = pb_now();
-    if (xfer(go[1], &b, 1, true) != 1 || xfer(data[0], j->sink, j->bytes, false) != 1) {
+    if (pb_probe_xfer(go[1], &b, 1, true) != 1 || pb_probe_xfer(data[0], j->sink, j->bytes, false) != 1) {
         snprintf(err, errlen, "the sending child stopped before sending %zu bytes", j->bytes);
         goto out;
     }

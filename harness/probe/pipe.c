@@ -42,8 +42,7 @@ struct pipe_job {
     char err[PB_ERRLEN];
 };
 
-/* Retry on EINTR unless parbench is being stopped.  1 = done, 0 = EOF, -1 = error. */
-static int xfer(int fd, void *buf, size_t len, bool writing)
+int pb_probe_xfer(int fd, void *buf, size_t len, bool writing)
 {
     unsigned char *p = buf;
     while (len > 0) {
@@ -73,8 +72,8 @@ __attribute__((noreturn)) static void child_main(const struct pipe_job *j, int i
     }
     unsigned char b = 0;
     if (j->kind == ECHO) {
-        while (xfer(in, &b, 1, false) == 1)
-            if (xfer(out, &b, 1, true) != 1)
+        while (pb_probe_xfer(in, &b, 1, false) == 1)
+            if (pb_probe_xfer(out, &b, 1, true) != 1)
                 _exit(1);
         _exit(0);
     }
@@ -88,7 +87,7 @@ __attribute__((noreturn)) static void child_main(const struct pipe_job *j, int i
                 _exit(r == 0 && got == 0 ? 0 : 1);
             got += (size_t)r;
         }
-        if (xfer(out, &b, 1, true) != 1)
+        if (pb_probe_xfer(out, &b, 1, true) != 1)
             _exit(1);
     }
 }
@@ -99,7 +98,7 @@ static int round_trip_sample(void *arg, double *x, char *err, size_t errlen)
     unsigned char b = 1;
     double t0 = pb_now();
     for (unsigned i = 0; i < j->round_trips; i++) {
-        if (xfer(j->to_child, &b, 1, true) != 1 || xfer(j->from_child, &b, 1, false) != 1) {
+        if (pb_probe_xfer(j->to_child, &b, 1, true) != 1 || pb_probe_xfer(j->from_child, &b, 1, false) != 1) {
             snprintf(err, errlen, "the echoing child stopped answering");
             return -1;
         }
@@ -114,12 +113,12 @@ static int bandwidth_sample(void *arg, double *x, char *err, size_t errlen)
     unsigned char ack;
     double t0 = pb_now();
     for (size_t sent = 0; sent < j->total_bytes; sent += j->write_bytes) {
-        if (xfer(j->to_child, j->buf, j->write_bytes, true) != 1) {
+        if (pb_probe_xfer(j->to_child, j->buf, j->write_bytes, true) != 1) {
             snprintf(err, errlen, "writing to the child: %s", strerror(errno));
             return -1;
         }
     }
-    if (xfer(j->from_child, &ack, 1, false) != 1) {
+    if (pb_probe_xfer(j->from_child, &ack, 1, false) != 1) {
         snprintf(err, errlen, "the reading child did not acknowledge");
         return -1;
     }

@@ -53,6 +53,9 @@ pb_probe_fn pb_probe_pipe, pb_probe_fork, pb_probe_futex, pb_probe_thread, pb_pr
 
 /* Part of the pipe probe: pipe.bandwidth_fresh_child (pipe-fresh.c).  0, or -1 with `err`. */
 int pb_probe_pipe_fresh(const struct pb_probe_ctx *c, cJSON *figures, char *err, size_t errlen);
+/* All of `len` bytes read or written on `fd`, retrying on EINTR unless
+ * parbench is being stopped.  1 = done, 0 = end of file, -1 = error. */
+int pb_probe_xfer(int fd, void *buf, size_t len, bool writing);
 /* The capacity the pipe probes ask F_SETPIPE_SZ for: 1 MiB, as the modes'
  * result pipes, or /proc/sys/fs/pipe-max-size when that is smaller. */
 size_t pb_probe_large_pipe_bytes(void);

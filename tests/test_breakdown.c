@@ -20,6 +20,7 @@ static struct pb_bd_in example(void)
     return (struct pb_bd_in){
         .t1_s = 8, .tp_s = 6, .p = 2, .busy_max_s = 4.25, .busy_mean_s = 4,
         .chunks = 16, .per_chunk_s = 1.0 / 128, .bytes_copied = 1 << 20, .pipe_bw = 1 << 22,
+        .copy_share = 1,
         .startup_in_s = 0, .faults = 2048, .base_faults = 1024, .fault_s = 1.0 / 4096,
         .invcsw = 64, .base_invcsw = 0, .csw_s = 1.0 / 256, .clock1_hz = 5, .clockp_hz = 4,
         .kernel_bytes = 3.0 * (1 << 30), .mem_bw = 1 << 30,
@@ -187,13 +188,14 @@ static void test_records(void)
     const double b2[] = {4.25, 3.75}, c2[] = {8, 8};
     const double nb[] = {0, 0}, nc[] = {4, 4};
     /* Added before its baseline: it must be filled in all the same. */
-    cJSON *fp = record(records, "blur", "forkpool", "process", 2, 6, 2048, 64, b2, c2, 1 << 20);
+    /* 2 MiB copied, of which a lasting worker waits for half (copy_share). */
+    cJSON *fp = record(records, "blur", "forkpool", "process", 2, 6, 2048, 64, b2, c2, 1 << 21);
     cJSON *serial = record(records, "blur", "serial", "caller", 1, 8, 1024, 0, b1, c1, 0);
     cJSON *p = probe();
 
     /* No noop in the sweep: dispatch is the probe's pipe round trip per chunk
      * (16 x 2^-6 / 2 = 0.125); the rest as in test_model. */
-    pb_breakdown_update(records, p);
+    pb_breakdown_update(records, p, 4);
     CHECK(part(fp, "inputs", "per_chunk_s") == 1.0 / 64);
     CHECK_STR(str(fp, "dispatch_from"), "probe pipe.round_trip");
     CHECK(part(fp, "parts_s", "dispatch") == 0.125);
@@ -214,11 +216,11 @@ static void test_records(void)
     /* The enlarged pipe's figure, when there is one, is the modes' (1 MiB pipes). */
     cJSON *figs = cJSON_GetObjectItemCaseSensitive(p, "figures");
     cJSON_AddNumberToObject(figs, "pipe.bandwidth_large_pipe", 1 << 23);
-    pb_breakdown_update(records, p);
+    pb_breakdown_update(records, p, 4);
     CHECK(part(fp, "parts_s", "data_movement") == 0.0625);
     CHECK(part(fp, "parts_s", "residual") == 0.25 + 0.0625);
     cJSON_DeleteItemFromObjectCaseSensitive(figs, "pipe.bandwidth_large_pipe");
-    pb_breakdown_update(records, p);
+    pb_breakdown_update(records, p, 4);
     /* The baseline against itself: no gap, nothing charged. */
     CHECK(part(serial, "parts_s", "residual") == 0);
     CHECK_STR(str(serial, "largest"), "");
@@ -228,7 +230,7 @@ static void test_records(void)
      * so dispatch is 16 x 2^-8 / 2 = 2^-5; called again, the seed's byte
      * counts are still there. */
     cJSON *noop = record(records, "noop", "forkpool", "process", 2, 1.0 / 64, 0, 0, nb, nc, 16);
-    pb_breakdown_update(records, p);
+    pb_breakdown_update(records, p, 4);
     CHECK_STR(str(fp, "dispatch_from"), "noop");
     CHECK(part(fp, "parts_s", "dispatch") == 1.0 / 32);
     CHECK(part(fp, "parts_s", "data_movement") == 0.125);
@@ -240,10 +242,10 @@ static void test_records(void)
     /* A thread mode without noop pays futex wake-ups; without a probe every
      * probe-measured part is missing and left in the residual. */
     cJSON *th = record(records, "blur", "threads", "thread", 2, 6, 1024, 0, b2, c2, 0);
-    pb_breakdown_update(records, p);
+    pb_breakdown_update(records, p, 4);
     CHECK_STR(str(th, "dispatch_from"), "probe futex.wake");
     CHECK(part(th, "parts_s", "dispatch") == 16.0 / 256 / 2);
-    pb_breakdown_update(records, NULL);
+    pb_breakdown_update(records, NULL, 4);
     CHECK(part(th, "parts_s", "clock_droop") == 0);
     CHECK(part(th, "parts_s", "residual") == 2 - 0.25);
     const cJSON *missing =
@@ -259,7 +261,7 @@ static void test_records(void)
     cJSON_AddBoolToObject(sp, "worker_per_chunk", 1);
     cJSON_AddNumberToObject(figs, "fork.exit_wait", 1.0 / 128);
     cJSON_AddNumberToObject(figs, "pipe.bandwidth_fresh_child", 1 << 21);
-    pb_breakdown_update(records, p);
+    pb_breakdown_update(records, p, 4);
     CHECK_STR(str(sp, "dispatch_from"), "probe fork.exit_wait");
     CHECK(part(sp, "parts_s", "dispatch") == 1.0 / 16);
     CHECK(part(sp, "parts_s", "data_movement") == 0.25);
@@ -271,15 +273,25 @@ static void test_records(void)
     CHECK_STR(str(fp, "dispatch_from"), "noop");
     CHECK(part(fp, "parts_s", "data_movement") == 0.125);
     cJSON_DeleteItemFromObjectCaseSensitive(figs, "pipe.bandwidth_fresh_child");
-    pb_breakdown_update(records, p);
+    pb_breakdown_update(records, p, 4);
     CHECK(part(sp, "parts_s", "data_movement") == 0.125);
+
+    /* Two workers on two CPUs: the parent's copying takes CPU time from them,
+     * so forkpool waits for all of it (0.25); spawn's share is 1 either way. */
+    pb_breakdown_update(records, p, 2);
+    CHECK(part(fp, "parts_s", "data_movement") == 0.25);
+    CHECK(part(fp, "inputs", "copy_share") == 1);
+    pb_breakdown_update(records, p, NAN);
+    CHECK(part(fp, "inputs", "copy_share") == 1);
+    pb_breakdown_update(records, p, 4);
+    CHECK(part(fp, "inputs", "copy_share") == 0.5);
 
     /* An invalid record gets no breakdown. */
     cJSON_ReplaceItemInObjectCaseSensitive(fp, "valid", cJSON_CreateFalse());
-    pb_breakdown_update(records, p);
+    pb_breakdown_update(records, p, 4);
     CHECK(isnan(part(fp, "parts_s", "residual")));
     CHECK_STR(str(fp, "why"), "the record is not valid");
-    CHECK(part(fp, "inputs", "bytes_copied") == 1 << 20);
+    CHECK(part(fp, "inputs", "bytes_copied") == 1 << 21);
     cJSON_Delete(p);
     cJSON_Delete(records);
 }

@@ -4,7 +4,8 @@
  * its pages are faulted in (not timed), then, on the parent's word, sends it
  * through a 1 MiB pipe and exits; the sample is the bytes over the time from
  * that word until the parent, pinned to the first CPU, has read every byte
- * and reaped the child.
+ * (into shared memory, as spawn's parent into the output array) and reaped
+ * the child.
  *
  * Why not pipe.bandwidth: under a hypervisor that shadows the guest's page
  * tables, the first access of a new address space to each page traps to the
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,10 +122,15 @@ int pb_probe_pipe_fresh(const struct pb_probe_ctx *c, cJSON *figures, char *err,
 {
     struct fresh_job j = {.c = c, .bytes = c->quick ? (4u << 20) : (16u << 20)};
     double *x = calloc(c->reps.max_n, sizeof *x);
-    j.sink = malloc(j.bytes);
-    if (!x || !j.sink) {
+    /* Shared, as the output array spawn's parent reads into (pb_output_alloc):
+     * private memory would be copy-on-write after every fork, and the parent's
+     * copy-on-write faults would be timed as the child's sending (they halved
+     * the figure here). */
+    j.sink = mmap(NULL, j.bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (!x || j.sink == MAP_FAILED) {
         free(x);
-        free(j.sink);
+        if (j.sink != MAP_FAILED)
+            munmap(j.sink, j.bytes);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -146,6 +153,6 @@ int pb_probe_pipe_fresh(const struct pb_probe_ctx *c, cJSON *figures, char *err,
                         "B/s", 0, x, n, s);
     }
     free(x);
-    free(j.sink);
+    munmap(j.sink, j.bytes);
     return rc;
 }

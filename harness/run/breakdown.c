@@ -60,7 +60,8 @@ int pb_breakdown(const struct pb_bd_in *in, struct pb_bd_out *out)
     if (in->bytes_copied == 0)
         v[PB_BD_DATA] = 0;
     else if (ok(in->bytes_copied) && ok(in->pipe_bw) && in->pipe_bw > 0)
-        v[PB_BD_DATA] = in->bytes_copied / (in->pipe_bw * p);
+        v[PB_BD_DATA] = in->bytes_copied * (ok(in->copy_share) ? in->copy_share : 1) /
+                        (in->pipe_bw * p);
     if (ok(in->startup_in_s))
         v[PB_BD_STARTUP] = in->startup_in_s;
     double f = excess(in->faults, in->base_faults);
@@ -210,7 +211,7 @@ static double sum2(double a, double b)
 
 /* Build one record's breakdown; NULL when it has none. */
 static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, double bytes_copied,
-                  double kernel_bytes)
+                  double kernel_bytes, double cpus)
 {
     const cJSON *base = valid(rec) ? baseline(records, rec) : NULL;
     if (!base)
@@ -258,6 +259,14 @@ static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, dou
         bw_from = "pipe.bandwidth_large_pipe";
         in.pipe_bw = figure(figs, bw_from);
     }
+    /* A worker started per chunk waits for its whole transfer (the parent
+     * reaps it before the slot's next fork); a lasting worker hands its bytes
+     * to the pipe and goes on (its copy in), while the parent copies them out
+     * beside its next chunk.  The probe writes pipe-sized blocks, so its
+     * figure times both copies in turn: half of it is the worker's, as long
+     * as a CPU is left for the parent; when the workers take them all, the
+     * parent's copying is time taken from them. */
+    in.copy_share = fresh || !(ok(cpus) && in.p < cpus) ? 1 : 0.5;
     if (!ok(in.pipe_bw)) {
         bw_from = "pipe.bandwidth";
         in.pipe_bw = figure(figs, bw_from);
@@ -307,6 +316,7 @@ static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, dou
     add_num(i, "busy_max_s", in.busy_max_s);
     add_num(i, "busy_mean_s", in.busy_mean_s);
     add_num(i, "pipe_bandwidth", in.pipe_bw);
+    add_num(i, "copy_share", in.copy_share);
     cJSON_AddStringToObject(i, "pipe_bandwidth_figure", ok(in.pipe_bw) ? bw_from : "");
     add_num(i, "extra_faults", excess(in.faults, in.base_faults));
     add_num(i, "fault_s", in.fault_s);
@@ -332,7 +342,7 @@ static cJSON *why_not(const char *why, double bytes_copied, double kernel_bytes)
     return b;
 }
 
-void pb_breakdown_update(cJSON *records, const cJSON *probe)
+void pb_breakdown_update(cJSON *records, const cJSON *probe, double cpus)
 {
     const cJSON *figs = cJSON_GetObjectItemCaseSensitive(probe, "figures");
     const char *key = pb_record_fields[PB_F_breakdown].key;
@@ -341,7 +351,7 @@ void pb_breakdown_update(cJSON *records, const cJSON *probe)
         const cJSON *old = cJSON_GetObjectItemCaseSensitive(rec, key);
         const cJSON *oi = cJSON_GetObjectItemCaseSensitive(old, "inputs");
         double bc = pb_json_num(oi, "bytes_copied"), kb = pb_json_num(oi, "kernel_bytes");
-        cJSON *b = one(records, rec, figs, bc, kb);
+        cJSON *b = one(records, rec, figs, bc, kb, cpus);
         if (!b)
             b = why_not(!valid(rec) ? "the record is not valid"
                         : strcmp(pb_json_str(rec, PB_KEY(scaling)), "weak") == 0

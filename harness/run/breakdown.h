@@ -6,7 +6,8 @@
  * of wall time, to
  *   imbalance      busiest worker's busy time - the mean worker's
  *   dispatch       chunks x the mode's cost per chunk / p
- *   data_movement  bytes copied / (the pipe bandwidth x p)   (copied-output modes)
+ *   data_movement  bytes copied x copy share / (the pipe bandwidth x p)
+ *                  (copied-output modes)
  *   startup        worker start-up inside the timed region
  *   page_faults    faults beyond the baseline's x the cost of one / p
  *   ctx_switches   involuntary switches beyond the baseline's x the cost of one / p
@@ -57,6 +58,14 @@ struct pb_bd_in {
     double per_chunk_s;     /* the mode's cost of one chunk, in worker-seconds */
     double bytes_copied;    /* output bytes that travelled per run (0: in place) */
     double pipe_bw;         /* bytes/s one way through a pipe */
+    double copy_share;      /* the share of bytes_copied / pipe_bw the workers wait for: 1
+                               when each chunk's whole transfer is on the critical path (a
+                               worker started per chunk), 1/2 when workers persist and the
+                               parent's copy out overlaps their next chunk on a CPU of its
+                               own (forkpool keeps two chunks in flight) while the probe's
+                               figure times the copy in and the copy out in turn; 1 again
+                               when the workers take every CPU, so the parent's copying
+                               takes CPU time from them */
     double startup_in_s;    /* start-up inside the timed region */
     double faults, base_faults;     /* minor + major faults per run: here, baseline */
     double fault_s;                 /* cost of one minor fault */
@@ -92,8 +101,10 @@ int pb_breakdown(const struct pb_bd_in *in, struct pb_bd_out *out);
  * median; NULL or without figures: the probe-measured costs are missing).
  * The record keeps its "breakdown.inputs.bytes_copied" and
  * ".kernel_bytes" (set when it was written, results.c); the rest is rebuilt
- * on every call.  A record without a valid baseline, or invalid itself, gets
- * breakdown null. */
-void pb_breakdown_update(cJSON *records, const cJSON *probe);
+ * on every call.  `cpus`: the CPUs the run could use (pre-flight cpu_quota;
+ * NAN if unknown), which decides whether the parent's copying has a CPU of
+ * its own (copy_share).  A record without a valid baseline, or invalid
+ * itself, gets breakdown null. */
+void pb_breakdown_update(cJSON *records, const cJSON *probe, double cpus);
 
 #endif

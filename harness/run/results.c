@@ -373,7 +373,11 @@ int pb_results_write(struct pb_results *r, char *err, size_t errlen)
 {
     char path[4200];
     pb_scaling_update_capped(r->records, r->analysis, quota_cap(r->root));
-    pb_breakdown_update(r->records, cJSON_GetObjectItemCaseSensitive(r->root, "probe"));
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(r->root, "preflight");
+    double cpus = pb_json_num(pre, "cpu_quota");
+    if (!(cpus > 0))
+        cpus = pb_json_num(pre, "cpus_allowed");
+    pb_breakdown_update(r->records, cJSON_GetObjectItemCaseSensitive(r->root, "probe"), cpus);
     char *json = cJSON_Print(r->root);
     if (!json) {
         snprintf(err, errlen, "out of memory formatting results.json");

@@ -30,6 +30,8 @@ static void usage(FILE *f)
             "          and from a child forked to send (what a spawn child's chunk costs)\n"
             "  fork    fork + _exit + waitpid, as parbench is and with 256 MiB more touched\n"
             "  futex   wake-up latency between two pinned threads (ping-pong round trip / 2)\n"
+            "  handoff one cache-line transfer between the same two CPUs (CAS ping-pong\n"
+            "          round trip / 2): a chunk taken from a counter in shared memory\n"
             "  thread  pthread_create + pthread_join of an empty thread\n"
             "  fault   a minor page fault: first write to a page of a fresh mapping\n"
             "  c2c     core-to-core cache-line latency for every ordered pair of CPUs\n"

@@ -286,6 +286,17 @@ static void test_records(void)
     pb_breakdown_update(records, p, 4);
     CHECK(part(fp, "inputs", "copy_share") == 0.5);
 
+    /* Workers taking chunks from a shared counter (threads, openmp, shm) pay
+     * a cache-line handoff per chunk when the probe has one: 16 x 2^-10 / 2. */
+    cJSON_AddBoolToObject(th, "shared_counter", 1);
+    cJSON_AddNumberToObject(figs, "c2c.handoff", 1.0 / 1024);
+    pb_breakdown_update(records, p, 4);
+    CHECK_STR(str(th, "dispatch_from"), "probe c2c.handoff");
+    CHECK(part(th, "parts_s", "dispatch") == 16.0 / 1024 / 2);
+    cJSON_DeleteItemFromObjectCaseSensitive(figs, "c2c.handoff");
+    pb_breakdown_update(records, p, 4);
+    CHECK_STR(str(th, "dispatch_from"), "probe futex.wake");
+
     /* An invalid record gets no breakdown. */
     cJSON_ReplaceItemInObjectCaseSensitive(fp, "valid", cJSON_CreateFalse());
     pb_breakdown_update(records, p, 4);

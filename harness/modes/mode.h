@@ -159,6 +159,9 @@ struct pb_mode {
     bool worker_per_chunk;       /* a fresh worker (a process started) for every chunk, so
                                     dispatch is a process start and each chunk's output
                                     leaves a new address space (spawn, py-process) */
+    bool shared_counter;         /* workers take their chunks from a counter in shared memory
+                                    (threads, openmp, shm): a chunk costs a cache-line handoff,
+                                    not a message */
     bool opt_in;                 /* left out of the default mode list: runs only when named
                                     with -m (the Python modes: an interpreter runs the kernels
                                     a hundred times slower than C) */

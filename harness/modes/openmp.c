@@ -152,6 +152,7 @@ const struct pb_mode pb_mode_openmp = {
     .output = PB_OUTPUT_IN_PLACE,
     .runtime = PB_RUNTIME_C,
     .style = {"#17becf", 9, 2},
+    .shared_counter = true,   /* libgomp's dynamic and guided loops: an atomic counter */
     .summary = "an OpenMP team, each thread bound by parbench itself (not OMP_PROC_BIND); "
                "omp for schedule(runtime) set from --schedule/--chunk; in place",
     .execute = openmp_execute,

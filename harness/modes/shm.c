@@ -207,6 +207,7 @@ out:
 const struct pb_mode pb_mode_shm = {
     .name = "shm",
     .worker = PB_WORKER_PROCESS,
+    .shared_counter = true,
     .output = PB_OUTPUT_IN_PLACE,
     .runtime = PB_RUNTIME_C,
     .style = {"#2ca02c", 13, 1},

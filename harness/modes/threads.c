@@ -160,6 +160,7 @@ static int threads_execute(const struct pb_kernel *k, const struct pb_workload *
 const struct pb_mode pb_mode_threads = {
     .name = "threads",
     .worker = PB_WORKER_THREAD,
+    .shared_counter = true,
     .output = PB_OUTPUT_IN_PLACE,
     .runtime = PB_RUNTIME_C,
     .style = {"#1f77b4", 5, 1},

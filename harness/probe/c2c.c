@@ -9,7 +9,12 @@
  * nviennot/core-to-core-latency).  The matrix goes into probe.json's "c2c"
  * block (rows: initiator, columns: responder, diagonal null); c2c-heatmap.gp
  * draws it, and on a many-core machine the clusters (SMT siblings, L3s,
- * sockets) show as blocks. */
+ * sockets) show as blocks.
+ *
+ * The handoff probe is the same ping-pong on the one pair the pipe and futex
+ * probes use, as the figure c2c.handoff: what a chunk taken from a counter in
+ * shared memory costs (the line moves to the taker's core), cheap enough for
+ * the calibration `parbench run` takes where a full matrix is n^2 pairs. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -176,6 +181,46 @@ int pb_probe_c2c(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char
 out:
     cJSON_Delete(block);
     free(medians);
+    free(x);
+    free(j);
+    return rc;
+}
+
+int pb_probe_handoff(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char *err,
+                     size_t errlen)
+{
+    (void)root;
+    if (c->pair[1] < 0) {
+        snprintf(err, errlen, "needs two CPUs, %u available", c->ncpus);
+        return 1;
+    }
+    struct c2c_job *j = aligned_alloc(128, sizeof *j);
+    double *x = calloc(c->reps.max_n, sizeof *x);
+    int rc = -1;
+    if (!j || !x) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    memset(j, 0, sizeof *j);
+    j->round_trips = c->quick ? 100 : 1000;
+    atomic_init(&j->line, 0);
+    atomic_init(&j->stop, 0);
+    struct pb_probe_duo d = {.a = (unsigned)c->pair[0], .b = (unsigned)c->pair[1],
+                             .sample = ping_pong_sample, .respond = respond, .stop = stop,
+                             .arg = j};
+    size_t n;
+    if (pb_probe_duo_run(c, &d, x, &n, err, errlen) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        x[i] *= 1e-9;   /* the sample is in ns, as the matrix; figures are in seconds */
+    cJSON *s = pb_probe_pair_setup(c);
+    cJSON_AddNumberToObject(s, "round_trips_per_sample", j->round_trips);
+    pb_probe_figure(figures, "c2c.handoff", "handoff",
+                    "one cache-line transfer between the pair's cores (CAS ping-pong round "
+                    "trip / 2): a chunk taken from a shared counter",
+                    "s", 0, x, n, s);
+    rc = 0;
+out:
     free(x);
     free(j);
     return rc;

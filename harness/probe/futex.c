@@ -97,11 +97,7 @@ int pb_probe_futex(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, ch
     size_t n;
     if (pb_probe_duo_run(c, &d, x, &n, err, errlen) != 0)
         goto out;
-    cJSON *s = cJSON_CreateObject();
-    cJSON *cp = cJSON_AddArrayToObject(s, "cpus");
-    cJSON_AddItemToArray(cp, cJSON_CreateNumber(c->cpus[c->pair[0]]));
-    cJSON_AddItemToArray(cp, cJSON_CreateNumber(c->cpus[c->pair[1]]));
-    cJSON_AddBoolToObject(s, "pinned", c->pinned);
+    cJSON *s = pb_probe_pair_setup(c);
     cJSON_AddNumberToObject(s, "round_trips_per_sample", j->round_trips);
     pb_probe_figure(figures, "futex.wake", "futex",
                     "FUTEX_WAKE to the woken thread running (ping-pong round trip / 2)", "s", 0,

@@ -139,11 +139,7 @@ int pb_probe_pipe_fresh(const struct pb_probe_ctx *c, cJSON *figures, char *err,
     int rc = pb_probe_sample_on_cpu(c, (unsigned)c->pair[0], fresh_sample, &j, x, &n, err,
                                     errlen);
     if (rc == 0) {
-        cJSON *s = cJSON_CreateObject();
-        cJSON *cp = cJSON_AddArrayToObject(s, "cpus");
-        cJSON_AddItemToArray(cp, cJSON_CreateNumber(c->cpus[c->pair[0]]));
-        cJSON_AddItemToArray(cp, cJSON_CreateNumber(c->cpus[c->pair[1]]));
-        cJSON_AddBoolToObject(s, "pinned", c->pinned);
+        cJSON *s = pb_probe_pair_setup(c);
         cJSON_AddStringToObject(s, "direction", "a freshly forked child to its parent");
         cJSON_AddNumberToObject(s, "pipe_bytes", (double)j.pipe_bytes);
         cJSON_AddNumberToObject(s, "bytes_per_sample", (double)j.bytes);

@@ -210,7 +210,7 @@ size_t pb_probe_large_pipe_bytes(void)
     return max > 0 && max < LARGE_PIPE_BYTES ? (size_t)max : LARGE_PIPE_BYTES;
 }
 
-static cJSON *pair_setup(const struct pb_probe_ctx *c)
+cJSON *pb_probe_pair_setup(const struct pb_probe_ctx *c)
 {
     cJSON *s = cJSON_CreateObject();
     cJSON *cp = cJSON_AddArrayToObject(s, "cpus");
@@ -252,7 +252,7 @@ int pb_probe_pipe(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, cha
             rc = -1;
             break;
         }
-        cJSON *s = pair_setup(c);
+        cJSON *s = pb_probe_pair_setup(c);
         if (j->kind == ECHO) {
             cJSON_AddNumberToObject(s, "message_bytes", 1);
             cJSON_AddNumberToObject(s, "round_trips_per_sample", j->round_trips);

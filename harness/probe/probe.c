@@ -15,11 +15,11 @@
 #include "stats.h"
 #include "sysinfo.h"
 
-const char *const pb_probe_names[] = {"pipe", "fork", "futex", "thread", "fault", "c2c", "stream",
-                                      "clock", NULL};
-static pb_probe_fn *const probe_fns[] = {pb_probe_pipe,  pb_probe_fork, pb_probe_futex,
-                                         pb_probe_thread, pb_probe_fault, pb_probe_c2c,
-                                         pb_probe_stream, pb_probe_clock};
+const char *const pb_probe_names[] = {"pipe", "fork", "futex", "handoff", "thread", "fault",
+                                      "c2c", "stream", "clock", NULL};
+static pb_probe_fn *const probe_fns[] = {pb_probe_pipe,   pb_probe_fork,  pb_probe_futex,
+                                         pb_probe_handoff, pb_probe_thread, pb_probe_fault,
+                                         pb_probe_c2c,    pb_probe_stream, pb_probe_clock};
 
 /* ---- helpers every probe uses ---------------------------------------------- */
 

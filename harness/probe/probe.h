@@ -48,14 +48,17 @@ struct pb_probe_ctx {
 typedef int pb_probe_fn(const struct pb_probe_ctx *c, cJSON *figures, cJSON *root, char *err,
                         size_t errlen);
 
-pb_probe_fn pb_probe_pipe, pb_probe_fork, pb_probe_futex, pb_probe_thread, pb_probe_fault,
-    pb_probe_c2c, pb_probe_stream, pb_probe_clock;
+pb_probe_fn pb_probe_pipe, pb_probe_fork, pb_probe_futex, pb_probe_handoff, pb_probe_thread,
+    pb_probe_fault, pb_probe_c2c, pb_probe_stream, pb_probe_clock;
 
 /* Part of the pipe probe: pipe.bandwidth_fresh_child (pipe-fresh.c).  0, or -1 with `err`. */
 int pb_probe_pipe_fresh(const struct pb_probe_ctx *c, cJSON *figures, char *err, size_t errlen);
 /* All of `len` bytes read or written on `fd`, retrying on EINTR unless
  * parbench is being stopped.  1 = done, 0 = end of file, -1 = error. */
 int pb_probe_xfer(int fd, void *buf, size_t len, bool writing);
+/* A figure's setup for the probes between the pair of CPUs (pipe, futex,
+ * handoff): {"cpus": [OS index, OS index], "pinned": bool}. */
+cJSON *pb_probe_pair_setup(const struct pb_probe_ctx *c);
 /* The capacity the pipe probes ask F_SETPIPE_SZ for: 1 MiB, as the modes'
  * result pipes, or /proc/sys/fs/pipe-max-size when that is smaller. */
 size_t pb_probe_large_pipe_bytes(void);
@@ -168,7 +171,7 @@ double pb_probe_rss_bytes(void);
 /* ---- the calibration `parbench run` uses (cache.c) ------------------- */
 
 /* The probes the gap-to-ideal breakdown needs (run/breakdown.h). */
-#define PB_PROBE_FOR_RUN "pipe,fork,futex,fault,clock,stream"
+#define PB_PROBE_FOR_RUN "pipe,fork,futex,handoff,fault,clock,stream"
 
 /* Which machine and build a calibration holds for, from its "system" block:
  * host, CPU model, cores, PUs, OS kernel, parbench version, git revision,

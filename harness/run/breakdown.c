@@ -226,10 +226,12 @@ static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, dou
     worker_sums(rec, &in.chunks, &in.busy_max_s, &in.busy_mean_s);
 
     /* Dispatch: noop's measured cost per chunk (its median x p / its chunks)
-     * when the sweep ran noop with this mode; else the probe's figure for the
-     * worker kind. */
+     * when the sweep ran noop with this mode; else the probe's figure for how
+     * the mode hands out chunks: a process start, a shared counter's cache
+     * line, a futex wake-up (other thread modes), a pipe round trip. */
     const char *kind = pb_json_str(rec, PB_KEY(worker_kind));
     bool fresh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(worker_per_chunk)));
+    bool counter = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, PB_KEY(shared_counter)));
     const char *from = "none";
     const cJSON *noop = noop_of(records, rec);
     double nch, nmax, nmean;
@@ -242,6 +244,9 @@ static cJSON *one(const cJSON *records, const cJSON *rec, const cJSON *figs, dou
     } else if (fresh && ok(figure(figs, "fork.exit_wait"))) {
         in.per_chunk_s = figure(figs, "fork.exit_wait");
         from = "probe fork.exit_wait";
+    } else if (counter && ok(figure(figs, "c2c.handoff"))) {
+        in.per_chunk_s = figure(figs, "c2c.handoff");
+        from = "probe c2c.handoff";
     } else if (strcmp(kind, "thread") == 0) {
         in.per_chunk_s = figure(figs, "futex.wake");
         from = "probe futex.wake";

@@ -27,7 +27,8 @@ check "probe: measured now, quick, file probe.json" \
     test "$(jq -c '.probe | [.source, .quick, .file]' "$j")" = '["measured",true,"probe.json"]'
 check "probe.json copied into the results directory" test -s a/probe.json
 check "the cache holds one keyed probe file" test "$(ls cache/probe-*.json | wc -l)" = 1
-for id in pipe.round_trip pipe.bandwidth futex.wake fault.minor clock.busy.t1 stream.triad.t1; do
+for id in pipe.round_trip pipe.bandwidth pipe.bandwidth_fresh_child fork.exit_wait futex.wake \
+          c2c.handoff fault.minor clock.busy.t1 stream.triad.t1; do
     check "probe figure $id > 0" test "$(jq --arg id "$id" '.probe.figures[$id] > 0' "$j")" = true
 done
 

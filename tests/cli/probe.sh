@@ -27,7 +27,7 @@ check "method.cpus: the $ncpu CPUs this process may use" test "$(jq '.method.cpu
 
 # Every figure, including stream and clock at each thread count of the ladder.
 ids="pipe.round_trip pipe.bandwidth pipe.bandwidth_large_pipe pipe.bandwidth_fresh_child fork.exit_wait
-     fork.exit_wait_touched futex.wake thread.create_join fault.minor"
+     fork.exit_wait_touched futex.wake c2c.handoff thread.create_join fault.minor"
 for t in $(jq -r '.method.threads[]' "$j"); do
     ids+=" stream.triad.t$t clock.busy.t$t"
 done

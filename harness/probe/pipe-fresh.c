@@ -35,15 +35,15 @@ struct fresh_job {
 };
 
 /* The child: pinned, its buffer filled, one byte to say so, then the buffer
- * on the parent's word.  Exit codes name the step that failed. */
+ * on the parent's word. */
 __attribute__((noreturn)) static void fresh_child(const struct fresh_job *j, int go, int data)
 {
     char err[PB_ERRLEN];
     if (pb_probe_pin(j->c, (unsigned)j->c->pair[1], true, err, sizeof err) != 0)
-        _exit(3);
+        _exit(PB_PROBE_EXIT_PIN);
     unsigned char *buf = malloc(j->bytes);
     if (!buf)
-        _exit(4);
+        _exit(PB_PROBE_EXIT_NOMEM);
     memset(buf, 0x5a, j->bytes);   /* a kernel's output, written before it is sent */
     unsigned char b = 1;
     if (pb_probe_xfer(data, &b, 1, true) != 1 || pb_probe_xfer(go, &b, 1, false) != 1 ||
@@ -90,17 +90,11 @@ static int fresh_sample(void *arg, double *x, char *err, size_t errlen)
         snprintf(err, errlen, "the sending child stopped before sending %zu bytes", j->bytes);
         goto out;
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    int reaped = pb_probe_reap(pid, "the sending child", err, errlen);
     pid = -1;
     double t = pb_now() - t0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(err, errlen, "the sending child %s %d", WIFEXITED(status) ? "exited with"
-                                                                         : "was killed by signal",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    if (reaped != 0)
         goto out;
-    }
     *x = (double)j->bytes / t;
     rc = 0;
 out:

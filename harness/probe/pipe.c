@@ -68,7 +68,7 @@ __attribute__((noreturn)) static void child_main(const struct pipe_job *j, int i
         CPU_ZERO(&set);
         CPU_SET((size_t)cpu, &set);
         if (sched_setaffinity(0, sizeof set, &set) != 0)
-            _exit(3);
+            _exit(PB_PROBE_EXIT_PIN);
     }
     unsigned char b = 0;
     if (j->kind == ECHO) {
@@ -176,14 +176,9 @@ static void *measure(void *arg)
     /* EOF tells the child to leave; then reap it. */
     close(down[1]);
     down[1] = -1;
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (j->rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-        snprintf(j->err, sizeof j->err, "the pipe child %s %d%s",
-                 WIFEXITED(status) ? "exited with" : "was killed by signal",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-                 WIFEXITED(status) && WEXITSTATUS(status) == 3 ? " (sched_setaffinity failed)" : "");
+    char why[PB_ERRLEN];
+    if (pb_probe_reap(pid, "the pipe child", why, sizeof why) != 0 && j->rc == 0) {
+        snprintf(j->err, sizeof j->err, "%s", why);
         j->rc = -1;
     }
 out:
@@ -196,6 +191,23 @@ out:
     free(j->buf);
     j->buf = NULL;
     return NULL;
+}
+
+int pb_probe_reap(pid_t pid, const char *who, char *err, size_t errlen)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
+    snprintf(err, errlen, "%s %s %d%s", who,
+             WIFEXITED(status) ? "exited with" : "was killed by signal", code,
+             !WIFEXITED(status) ? ""
+             : code == PB_PROBE_EXIT_PIN ? " (sched_setaffinity failed)"
+             : code == PB_PROBE_EXIT_NOMEM ? " (out of memory)"
+                                           : "");
+    return -1;
 }
 
 size_t pb_probe_large_pipe_bytes(void)

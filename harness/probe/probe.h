@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -59,6 +60,13 @@ int pb_probe_xfer(int fd, void *buf, size_t len, bool writing);
 /* A figure's setup for the probes between the pair of CPUs (pipe, futex,
  * handoff): {"cpus": [OS index, OS index], "pinned": bool}. */
 cJSON *pb_probe_pair_setup(const struct pb_probe_ctx *c);
+/* A probe's forked child exits with these when it cannot start its part. */
+#define PB_PROBE_EXIT_PIN 3     /* binding to its CPU failed */
+#define PB_PROBE_EXIT_NOMEM 4   /* out of memory */
+/* Wait for a probe's forked child (EINTR retried).  0 when it exited 0; else
+ * -1 with "WHO exited with 3 (sched_setaffinity failed)" or "WHO was killed by
+ * signal 9" in `err`. */
+int pb_probe_reap(pid_t pid, const char *who, char *err, size_t errlen);
 /* The capacity the pipe probes ask F_SETPIPE_SZ for: 1 MiB, as the modes'
  * result pipes, or /proc/sys/fs/pipe-max-size when that is smaller. */
 size_t pb_probe_large_pipe_bytes(void);

@@ -77,18 +77,11 @@ static int forkpool_child(void *arg, unsigned worker, int cmd_fd, int res_fd)
      * startup_s; the counters start after it. */
     struct pb_dispenser d;
     pb_dispenser_init(&d, w->ntasks, job->plan);
-    size_t cap = sizeof(struct pb_msg) + pb_dispenser_max_chunk(&d) * w->out_size;
-    unsigned char *buf = malloc(cap);
-    char err[PB_ERRLEN];
-    if (!buf) {
-        pb_child_error(res_fd, worker, "out of memory for %zu bytes of output", cap);
+    size_t most = pb_dispenser_max_chunk(&d) * w->out_size;
+    size_t cap = sizeof(struct pb_msg) + most;
+    unsigned char *buf = pb_child_msg_buffer(most, worker, res_fd);
+    if (!buf)
         return 1;
-    }
-    if (pb_mem_child_buffer(buf, cap, err, sizeof err) != 0) {
-        pb_child_error(res_fd, worker, "%s", err);
-        free(buf);
-        return 1;
-    }
     memset(buf, 0, cap);
     pb_worker_mark_start(&ws);
     struct pb_msg ready = {.type = PB_MSG_READY, .worker = worker};

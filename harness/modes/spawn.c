@@ -30,17 +30,9 @@ static int spawn_child(void *arg, unsigned slot, int cmd_fd, int res_fd)
     if (pb_child_start(job->plan->placement, slot, res_fd, false, &ws) != 0)
         return 1;
     size_t bytes = (job->r.end - job->r.begin) * w->out_size;
-    unsigned char *buf = malloc(sizeof(struct pb_msg) + bytes);
-    if (!buf) {
-        pb_child_error(res_fd, slot, "out of memory for %zu bytes of output", bytes);
+    unsigned char *buf = pb_child_msg_buffer(bytes, slot, res_fd);
+    if (!buf)
         return 1;
-    }
-    char err[PB_ERRLEN];
-    if (pb_mem_child_buffer(buf, sizeof(struct pb_msg) + bytes, err, sizeof err) != 0) {
-        pb_child_error(res_fd, slot, "%s", err);
-        free(buf);
-        return 1;
-    }
     pb_child_run_range(job->k, w, job->r, slot, buf + sizeof(struct pb_msg), &ws);
     /* one move_pages(2) over the chunk just written: spawn's timed region holds
      * everything a child does, and this is a small part of its fork and exit */

@@ -582,6 +582,22 @@ int pb_super_collect(struct pb_super *sv, unsigned i, size_t ntasks, struct pb_w
     return pb_super_reap(sv, i);
 }
 
+unsigned char *pb_child_msg_buffer(size_t outputs, unsigned worker, int fd)
+{
+    unsigned char *buf = malloc(sizeof(struct pb_msg) + outputs);
+    char err[PB_ERRLEN];
+    if (!buf) {
+        pb_child_error(fd, worker, "out of memory for %zu bytes of output", outputs);
+        return NULL;
+    }
+    if (pb_mem_child_buffer(buf, sizeof(struct pb_msg) + outputs, err, sizeof err) != 0) {
+        pb_child_error(fd, worker, "%s", err);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 size_t pb_child_chunk_msg(const struct pb_kernel *k, const struct pb_workload *w, unsigned worker,
                           uint64_t begin, uint64_t end, unsigned char **buf, size_t *cap,
                           struct pb_worker_stat *ws, int fd)
@@ -590,14 +606,8 @@ size_t pb_child_chunk_msg(const struct pb_kernel *k, const struct pb_workload *w
     if (sizeof(struct pb_msg) + bytes > *cap) {
         free(*buf);
         *cap = sizeof(struct pb_msg) + bytes;
-        *buf = malloc(*cap);
-        char err[PB_ERRLEN];
-        if (!*buf)
-            snprintf(err, sizeof err, "out of memory for %zu bytes of output", bytes);
-        if (!*buf || pb_mem_child_buffer(*buf, *cap, err, sizeof err) != 0) {
-            pb_child_error(fd, worker, "%s", err);
+        if ((*buf = pb_child_msg_buffer(bytes, worker, fd)) == NULL)
             return SIZE_MAX;
-        }
     }
     struct pb_range r = {(size_t)begin, (size_t)end};
     pb_child_run_range(k, w, r, worker, *buf + sizeof(struct pb_msg), ws);

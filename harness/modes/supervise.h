@@ -125,6 +125,10 @@ int pb_child_start(const struct pb_placement *pl, unsigned worker, int res_fd, b
 /* In a child: run tasks [r.begin, r.end) into `dst` (task t at (t - r.begin)
  * * out_size), consulting the injected fault before each task, and add the
  * time, tasks and chunk to `ws`. */
+/* In a child: a buffer for one message of `outputs` bytes of output after its
+ * header, placed by the worker's memory policy (memplace.c), not yet touched.
+ * NULL after reporting why on fd. */
+unsigned char *pb_child_msg_buffer(size_t outputs, unsigned worker, int fd);
 /* In a child: run tasks [begin, end) into *buf as one PB_MSG_CHUNK message
  * (header then outputs), growing *buf (*cap bytes) as needed.  Returns the
  * outputs' size, or SIZE_MAX after reporting running out of memory on fd. */
